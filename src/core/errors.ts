@@ -1,0 +1,87 @@
+/** Every error the core throws carries a stable `code` that scripts and the CLI can branch on. */
+export type JobsErrorCode =
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'INVALID_STATE'
+  | 'QUEUE_FULL'
+  | 'LEASE_LOST'
+  | 'REDIS_UNAVAILABLE'
+  | 'TIMEOUT'
+  | 'SCHEDULE_EXISTS'
+  | 'SCHEDULE_NOT_FOUND';
+
+export class JobsError extends Error {
+  readonly code: JobsErrorCode;
+
+  constructor(code: JobsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JobsError';
+    this.code = code;
+  }
+}
+
+/** Bad input (options, payload, durations). Nothing was written. */
+export class ValidationError extends JobsError {
+  constructor(message: string) {
+    super('VALIDATION', message);
+    this.name = 'ValidationError';
+  }
+}
+
+export class JobNotFoundError extends JobsError {
+  readonly jobId: string;
+  constructor(jobId: string, queue: string) {
+    super('NOT_FOUND', `job ${jobId} not found in queue "${queue}"`);
+    this.name = 'JobNotFoundError';
+    this.jobId = jobId;
+  }
+}
+
+/** A transition that the job's current state does not allow; nothing was changed. */
+export class InvalidStateError extends JobsError {
+  readonly jobId: string;
+  readonly state: string;
+  constructor(jobId: string, state: string, action: string) {
+    super('INVALID_STATE', `cannot ${action} job ${jobId}: it is ${state}`);
+    this.name = 'InvalidStateError';
+    this.jobId = jobId;
+    this.state = state;
+  }
+}
+
+export class QueueFullError extends JobsError {
+  constructor(queue: string, maxPending: number) {
+    super('QUEUE_FULL', `queue "${queue}" is full (${maxPending} pending jobs); enqueue refused`);
+    this.name = 'QueueFullError';
+  }
+}
+
+export class RedisUnavailableError extends JobsError {
+  constructor(url: string, cause?: unknown) {
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    super('REDIS_UNAVAILABLE', `cannot reach Redis at ${url}${reason}`, { cause });
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+export class TimeoutError extends JobsError {
+  constructor(message: string) {
+    super('TIMEOUT', message);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * Thrown by a handler when retrying cannot help (a 404, an invalid address):
+ * the job goes straight to the dead-letter queue.
+ */
+export class PermanentError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentError';
+  }
+}
+
+export function isPermanentError(error: unknown): boolean {
+  return error instanceof PermanentError || (error instanceof Error && error.name === 'PermanentError');
+}

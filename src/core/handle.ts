@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import { asUnavailable, createRedis, ensureConnected, type ConnectionRole } from './connection.js';
+import { ValidationError } from './errors.js';
+import { queueKeys, queueRegistryKey, type QueueKeys } from './keys.js';
+import { runScript, type ScriptArg, type ScriptName, type ScriptReply } from './scripts/index.js';
+import { validateName } from './options.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_PREFIX = 'jobs';
+
+/** How long finished jobs are kept. Failed jobs stay in the dead-letter queue until purged. */
+export interface Retention {
+  /** Succeeded and cancelled jobs kept, newest first. -1 keeps all, 0 none. Default 1000. */
+  finishedCount: number;
+  /** Succeeded and cancelled jobs older than this (ms) are removed; 0 for no age limit. Default 7 days. */
+  finishedAgeMs: number;
+}
+
+export const DEFAULT_RETENTION: Readonly<Retention> = { finishedCount: 1000, finishedAgeMs: 7 * 24 * 3600 * 1000 };
+
+/** Options shared by Queue, Worker and the other classes that open a queue. */
+export interface QueueConnectionOptions {
+  /** A Redis URL (default redis://127.0.0.1:6379) or a connection you own and close yourself. */
+  connection?: string | Redis;
+  /** Prefix of every key. Default "jobs". */
+  prefix?: string;
+  /** Retention of finished jobs; see Retention. */
+  retention?: Partial<Retention>;
+}
+
+/** One open queue: its name, keys and connection. Shared by the core classes. */
+export class QueueHandle {
+  readonly name: string;
+  readonly prefix: string;
+  readonly keys: QueueKeys;
+  readonly redis: Redis;
+  readonly url: string;
+  readonly retention: Retention;
+  private readonly ownsConnection: boolean;
+  private registered = false;
+
+  constructor(name: string, options: QueueConnectionOptions, role: ConnectionRole) {
+    this.name = validateName('queue', name);
+    this.prefix = validateName('prefix', options.prefix ?? DEFAULT_PREFIX);
+    this.keys = queueKeys(this.prefix, this.name);
+    this.retention = resolveRetention(options.retention);
+    const connection = options.connection ?? DEFAULT_REDIS_URL;
+    if (typeof connection === 'string') {
+      this.url = connection;
+      this.redis = createRedis({ url: connection, role });
+      this.ownsConnection = true;
+    } else {
+      this.url = `redis://${connection.options.host ?? '127.0.0.1'}:${connection.options.port ?? 6379}`;
+      this.redis = connection;
+      this.ownsConnection = false;
+    }
+  }
+
+  async ready(): Promise<void> {
+    await ensureConnected(this.redis, this.url);
+  }
+
+  /** Runs a script, translating connection failures into RedisUnavailableError. */
+  async script(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<ScriptReply> {
+    await this.ready();
+    try {
+      return await runScript(this.redis, name, keys, args);
+    } catch (error) {
+      throw asUnavailable(error, this.url);
+    }
+  }
+
+  /** Runs plain commands with the same error translation. */
+  async call<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
+    await this.ready();
+    try {
+      return await fn(this.redis);
+    } catch (error) {
+      throw asUnavailable(error, this.url);
+    }
+  }
+
+  /** Records the queue's name so `jobs queues` can list queues without a SCAN. */
+  async register(): Promise<void> {
+    if (this.registered) return;
+    await this.call((redis) => redis.sadd(queueRegistryKey(this.prefix), this.name));
+    this.registered = true;
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsConnection) return;
+    if (this.redis.status === 'end') return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+function resolveRetention(given: Partial<Retention> | undefined): Retention {
+  const retention = { ...DEFAULT_RETENTION, ...given };
+  if (!Number.isInteger(retention.finishedCount) || retention.finishedCount < -1) {
+    throw new ValidationError('retention.finishedCount must be -1 (all), 0 or a positive whole number');
+  }
+  if (!Number.isInteger(retention.finishedAgeMs) || retention.finishedAgeMs < 0) {
+    throw new ValidationError('retention.finishedAgeMs must be 0 (no limit) or a positive whole number');
+  }
+  return retention;
+}

@@ -1,0 +1,117 @@
+import { isPermanentError } from './errors.js';
+import { JobAbortedError, type AbortReason, type HandlerMap, type JobContext } from './handler.js';
+import { retryDelay, type Backoff } from './job.js';
+
+/** A job as the claim script hands it to a worker. */
+export interface ClaimedJob {
+  id: string;
+  leaseToken: string;
+  type: string;
+  payloadJson: string;
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  backoff: Backoff;
+  createdAt: Date;
+}
+
+/** What a finished attempt reports back to Redis (see claim.lua). */
+export type Outcome =
+  | { kind: 'ok'; id: string; leaseToken: string; resultJson: string }
+  | { kind: 'fail'; id: string; leaseToken: string; error: string; stack: string; retryDelayMs: number }
+  | { kind: 'back'; id: string; leaseToken: string };
+
+/** What the worker reports about each attempt (for logs and metrics). */
+export interface AttemptReport {
+  id: string;
+  type: string;
+  attempt: number;
+  /** success, retrying (a retry is due), failed (dead-lettered), cancelled, or returned (handed back at shutdown). */
+  status: 'success' | 'retrying' | 'failed' | 'cancelled' | 'returned';
+  durationMs: number;
+  error?: string;
+}
+
+const MAX_STACK = 8192;
+
+/** One running job: its abort controller and the promise of its outcome. */
+export class RunningJob {
+  readonly controller = new AbortController();
+  readonly startedAt = performance.now();
+  readonly outcome: Promise<Outcome>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly job: ClaimedJob,
+    handlers: HandlerMap,
+    queue: string,
+    reportProgress: (job: ClaimedJob, value: unknown) => Promise<void>,
+  ) {
+    if (job.timeoutMs > 0) {
+      this.timer = setTimeout(() => this.abort('timeout', `timed out after ${job.timeoutMs} ms`), job.timeoutMs);
+    }
+    const ctx: JobContext = {
+      id: job.id,
+      queue,
+      type: job.type,
+      attempt: job.attempt,
+      maxAttempts: job.maxAttempts,
+      createdAt: job.createdAt,
+      signal: this.controller.signal,
+      progress: (value) => reportProgress(job, value),
+    };
+    this.outcome = this.execute(handlers, ctx).finally(() => clearTimeout(this.timer));
+  }
+
+  abort(reason: AbortReason, message: string): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new JobAbortedError(reason, message));
+  }
+
+  get abortReason(): AbortReason | undefined {
+    const reason: unknown = this.controller.signal.reason;
+    return reason instanceof JobAbortedError ? reason.reason : undefined;
+  }
+
+  private async execute(handlers: HandlerMap, ctx: JobContext): Promise<Outcome> {
+    const { id, leaseToken } = this.job;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(this.job.payloadJson);
+    } catch {
+      return { kind: 'fail', id, leaseToken, error: 'payload is not valid JSON', stack: '', retryDelayMs: -1 };
+    }
+    try {
+      const handler = handlers[this.job.type];
+      if (!handler) throw new Error(`no handler for job type "${this.job.type}" on this worker`);
+      const result = await this.untilAborted(Promise.resolve().then(() => handler(payload, ctx)));
+      return { kind: 'ok', id, leaseToken, resultJson: encodeResult(result) };
+    } catch (error) {
+      if (this.abortReason === 'shutdown') return { kind: 'back', id, leaseToken };
+      const message = error instanceof Error ? error.message : String(error);
+      const stack = error instanceof Error ? (error.stack ?? '').slice(0, MAX_STACK) : '';
+      const permanent = isPermanentError(error);
+      const delay = permanent ? -1 : retryDelay(this.job.attempt, this.job.backoff);
+      return { kind: 'fail', id, leaseToken, error: message || 'error without a message', stack, retryDelayMs: delay };
+    }
+  }
+
+  /** Ends the attempt when the signal aborts, even if the handler ignores the signal. */
+  private untilAborted<T>(work: Promise<T>): Promise<T> {
+    const signal = this.controller.signal;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+}
+
+function encodeResult(result: unknown): string {
+  if (result === undefined) return '';
+  try {
+    return JSON.stringify(result) ?? '';
+  } catch {
+    return JSON.stringify(String(result));
+  }
+}

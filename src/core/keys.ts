@@ -1,0 +1,70 @@
+/**
+ * Every Redis key of a queue is built here. All keys of one queue share the hash
+ * tag `{queue}`, so every multi-key script runs on one Redis Cluster slot.
+ */
+export interface QueueKeys {
+  /** Common prefix `<prefix>:{<queue>}:`; job hashes are `<base>j:<id>`. */
+  readonly base: string;
+  /** Counter for job ids. */
+  readonly seq: string;
+  /** List of ready job ids at priority 0, oldest at the head. */
+  readonly ready: string;
+  /** Zset of ready job ids with priority > 0; score orders higher priority first, then age. */
+  readonly prio: string;
+  /** Zset of pending jobs due in the future, by due time. */
+  readonly delayed: string;
+  /** Zset of retrying jobs, by due time. */
+  readonly retry: string;
+  /** Zset of running jobs, by lease deadline. */
+  readonly active: string;
+  /** Zset of succeeded jobs, by finish time (trimmed by retention). */
+  readonly done: string;
+  /** Zset of failed jobs (the dead-letter queue), by failure time. */
+  readonly dlq: string;
+  /** Zset of cancelled jobs, by cancel time (trimmed by retention). */
+  readonly cancelled: string;
+  /** Hash of queue flags and counters (paused, stale ready entries). */
+  readonly meta: string;
+  /** One-member zset that blocked workers wait on (BZPOPMIN); re-added when work appears. */
+  readonly marker: string;
+  /** Capped stream of state-change events. */
+  readonly events: string;
+  /** Hash of cron schedules by name. */
+  readonly schedules: string;
+  /** Zset of schedule names by next fire time. */
+  readonly scheduleDue: string;
+}
+
+export function queueKeys(prefix: string, queue: string): QueueKeys {
+  const base = `${prefix}:{${queue}}:`;
+  return {
+    base,
+    seq: `${base}seq`,
+    ready: `${base}ready`,
+    prio: `${base}prio`,
+    delayed: `${base}delayed`,
+    retry: `${base}retry`,
+    active: `${base}active`,
+    done: `${base}done`,
+    dlq: `${base}dlq`,
+    cancelled: `${base}cancelled`,
+    meta: `${base}meta`,
+    marker: `${base}marker`,
+    events: `${base}events`,
+    schedules: `${base}schedules`,
+    scheduleDue: `${base}schedule-due`,
+  };
+}
+
+export function jobKey(keys: QueueKeys, id: string): string {
+  return `${keys.base}j:${id}`;
+}
+
+export function idempotencyKey(keys: QueueKeys, key: string): string {
+  return `${keys.base}idem:${key}`;
+}
+
+/** Queues register here so `jobs queues` can list them without a SCAN. */
+export function queueRegistryKey(prefix: string): string {
+  return `${prefix}:queues`;
+}

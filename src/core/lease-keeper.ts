@@ -1,0 +1,59 @@
+import type { QueueHandle } from './handle.js';
+import type { ClaimedJob, RunningJob } from './job-runner.js';
+
+/**
+ * Renews the leases of a worker's running jobs by heartbeat (every third of the lease), and
+ * aborts a job whose lease was lost or whose cancellation was requested.
+ */
+export class LeaseKeeper {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+
+  constructor(
+    private readonly handle: QueueHandle,
+    private readonly leaseMs: number,
+    private readonly running: ReadonlyMap<string, RunningJob>,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async beat(): Promise<void> {
+    if (this.inFlight || this.running.size === 0) return;
+    this.inFlight = true;
+    const jobs = [...this.running.values()];
+    const args: string[] = [this.handle.keys.base, String(this.leaseMs)];
+    for (const { job } of jobs) args.push(job.id, job.leaseToken);
+    try {
+      const statuses = (await this.handle.script('heartbeat', [this.handle.keys.active], args)) as number[];
+      statuses.forEach((status, i) => {
+        const running = jobs[i];
+        if (!running) return;
+        if (status === 0) {
+          this.warn(`job ${running.job.id}: lease lost (it ran longer than the lease without a heartbeat); stopping it`);
+          running.abort('lease-lost', 'the lease on this job was lost');
+        } else if (status === 2) {
+          running.abort('cancelled', 'the job was cancelled');
+        }
+      });
+    } catch (error) {
+      this.warn(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  /** Stores a progress report, fenced by the job's lease token. */
+  async progress(job: ClaimedJob, value: unknown): Promise<void> {
+    const json = JSON.stringify(value ?? null);
+    await this.handle.script('progress', [], [this.handle.keys.base, job.id, job.leaseToken, json]);
+  }
+}

@@ -1,0 +1,210 @@
+import type { Redis } from 'ioredis';
+import { DeadLetterQueue } from './dlq.js';
+import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
+import { QueueHandle, type QueueConnectionOptions } from './handle.js';
+import { decodeJob, type Job } from './job.js';
+import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
+import { encodeJob, type EnqueueOptions, type JobSpec } from './options.js';
+
+export interface QueueOptions extends QueueConnectionOptions {
+  /** Refuse enqueues that would take the pending jobs (ready and scheduled) past this. Default: no limit. */
+  maxPending?: number;
+  /** How long an idempotency key is remembered, in ms. Default 24 h. */
+  idempotencyWindowMs?: number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** True when the idempotency key was seen before: nothing was written and `id` is the first job's. */
+  duplicate: boolean;
+}
+
+export interface QueueCounts {
+  /** Pending jobs that are due (ready to run). */
+  pending: number;
+  /** Pending jobs due later. */
+  scheduled: number;
+  running: number;
+  retrying: number;
+  success: number;
+  failed: number;
+  cancelled: number;
+  paused: boolean;
+}
+
+const ENQUEUE_BATCH = 1000;
+
+/** A named queue: enqueue, inspect, cancel, pause. */
+export class Queue {
+  readonly name: string;
+  readonly handle: QueueHandle;
+  private readonly maxPending: number;
+  private readonly idempotencyWindowMs: number;
+  private dlq: DeadLetterQueue | undefined;
+
+  constructor(name: string, options: QueueOptions = {}) {
+    this.handle = new QueueHandle(name, options, 'client');
+    this.name = this.handle.name;
+    this.maxPending = options.maxPending ?? 0;
+    this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600 * 1000;
+    if (!Number.isInteger(this.maxPending) || this.maxPending < 0) {
+      throw new ValidationError('maxPending must be a positive whole number');
+    }
+  }
+
+  get redis(): Redis {
+    return this.handle.redis;
+  }
+
+  /** The dead-letter queue of this queue (its failed jobs). */
+  get deadLetters(): DeadLetterQueue {
+    this.dlq ??= new DeadLetterQueue(this.handle);
+    return this.dlq;
+  }
+
+  /** Adds one job. */
+  async enqueue<Payload>(type: string, payload?: Payload, options?: EnqueueOptions): Promise<EnqueueResult> {
+    const spec: JobSpec = { type };
+    if (payload !== undefined) spec.payload = payload;
+    if (options !== undefined) spec.options = options;
+    const [result] = await this.enqueueMany([spec]);
+    if (!result) throw new Error('enqueue returned no job');
+    return result;
+  }
+
+  /**
+   * Adds many jobs, one script call per batch of 1000. Every job is checked before anything
+   * is written; each batch is atomic.
+   */
+  async enqueueMany(specs: readonly JobSpec[]): Promise<EnqueueResult[]> {
+    const encoded = specs.map((spec) => encodeJob(spec));
+    await this.handle.register();
+    const k = this.handle.keys;
+    const results: EnqueueResult[] = [];
+    for (let start = 0; start < encoded.length; start += ENQUEUE_BATCH) {
+      const batch = encoded.slice(start, start + ENQUEUE_BATCH);
+      const args: (string | number)[] = [k.base, this.maxPending, this.idempotencyWindowMs, batch.length];
+      for (const job of batch) args.push(...job);
+      const reply = (await this.handle.script('enqueue', [k.seq, k.ready, k.prio, k.delayed, k.marker, k.meta], args)) as (
+        | string
+        | number
+      )[];
+      if (reply[0] === 'QUEUE_FULL') throw new QueueFullError(this.name, this.maxPending);
+      for (let i = 1; i < reply.length; i += 2) {
+        results.push({ id: String(reply[i]), duplicate: reply[i + 1] === 1 });
+      }
+    }
+    return results;
+  }
+
+  /** The job, or null when no job has this id (or it was removed by retention). */
+  async getJob(id: string): Promise<Job | null> {
+    const hash = await this.handle.call((r) => r.hgetall(`${this.handle.keys.base}j:${id}`));
+    return Object.keys(hash).length === 0 ? null : decodeJob(this.name, id, hash);
+  }
+
+  /** Like getJob, but throws JobNotFoundError. */
+  async requireJob(id: string): Promise<Job> {
+    const job = await this.getJob(id);
+    if (!job) throw new JobNotFoundError(id, this.name);
+    return job;
+  }
+
+  /** Jobs in a state, oldest first, paged (see ListOptions). */
+  async list(state: ListState, options: ListOptions = {}): Promise<Job[]> {
+    return listJobs(this.handle, state, options);
+  }
+
+  /** Jobs by id, in one round trip; unknown ids are left out. */
+  async getJobs(ids: readonly string[]): Promise<Job[]> {
+    return fetchJobs(this.handle, ids);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const k = this.handle.keys;
+    const replies = await this.handle.call((r) =>
+      r
+        .multi()
+        .llen(k.ready)
+        .zcard(k.prio)
+        .hget(k.meta, 'stale')
+        .zcard(k.delayed)
+        .zcard(k.active)
+        .zcard(k.retry)
+        .zcard(k.done)
+        .zcard(k.dlq)
+        .zcard(k.cancelled)
+        .hget(k.meta, 'paused')
+        .exec(),
+    );
+    const v = (replies ?? []).map(([, value]) => value);
+    const n = (i: number): number => Number(v[i] ?? 0);
+    return {
+      pending: Math.max(0, n(0) + n(1) - n(2)),
+      scheduled: n(3),
+      running: n(4),
+      retrying: n(5),
+      success: n(6),
+      failed: n(7),
+      cancelled: n(8),
+      paused: v[9] === '1',
+    };
+  }
+
+  /** Jobs that succeeded / failed within the last `windowMs` (default one minute). */
+  async throughput(windowMs = 60_000): Promise<{ succeeded: number; failed: number; windowMs: number }> {
+    const k = this.handle.keys;
+    const since = Date.now() - windowMs;
+    const [succeeded, failed] = await this.handle.call((r) =>
+      Promise.all([r.zcount(k.done, since, '+inf'), r.zcount(k.dlq, since, '+inf')]),
+    );
+    return { succeeded, failed, windowMs };
+  }
+
+  /**
+   * Cancels a pending or retrying job at once ('cancelled'); a running job is asked to stop
+   * through its AbortSignal ('requested') and ends cancelled. Other states are refused.
+   */
+  async cancel(id: string): Promise<'cancelled' | 'requested'> {
+    const k = this.handle.keys;
+    const { finishedCount, finishedAgeMs } = this.handle.retention;
+    const reply = (await this.handle.script('cancel', [k.prio, k.delayed, k.retry, k.cancelled, k.meta], [
+      k.base,
+      id,
+      finishedCount,
+      finishedAgeMs,
+    ])) as string[];
+    if (reply[0] === 'NOT_FOUND') throw new JobNotFoundError(id, this.name);
+    if (reply[0] === 'INVALID_STATE') throw new InvalidStateError(id, reply[1] ?? 'unknown', 'cancel');
+    return reply[0] === 'requested' ? 'requested' : 'cancelled';
+  }
+
+  /** Workers stop claiming jobs of a paused queue; running jobs finish. */
+  async pause(): Promise<void> {
+    await this.handle.register();
+    await this.handle.call((r) => r.hset(this.handle.keys.meta, 'paused', '1'));
+  }
+
+  async resume(): Promise<void> {
+    const k = this.handle.keys;
+    await this.handle.call((r) => r.multi().hdel(k.meta, 'paused').zadd(k.marker, 0, 'w').exec());
+  }
+
+  /** Resolves with the job once it is success, failed or cancelled; TimeoutError after `timeoutMs`. */
+  async waitFor(id: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<Job> {
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    let pause = options.pollMs ?? 50;
+    for (;;) {
+      const job = await this.requireJob(id);
+      if (job.status === 'success' || job.status === 'failed' || job.status === 'cancelled') return job;
+      if (Date.now() >= deadline) throw new TimeoutError(`job ${id} is still ${job.status} after ${options.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(0, deadline - Date.now()))));
+      pause = Math.min(pause * 2, 1000);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+

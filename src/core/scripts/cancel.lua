@@ -1,0 +1,25 @@
+-- cancel: pending or retrying -> cancelled; running -> cancellation requested.
+-- KEYS[1] prio  KEYS[2] delayed  KEYS[3] retry  KEYS[4] cancelled  KEYS[5] meta
+-- ARGV[1] base   ARGV[2] id   ARGV[3] keep-finished count   ARGV[4] keep-finished age ms
+-- Returns {'cancelled'} | {'requested'} | {'NOT_FOUND'} | {'INVALID_STATE', state}
+local base, id = ARGV[1], ARGV[2]
+local key = jobKey(base, id)
+local state = redis.call('HGET', key, 's')
+if not state then return {'NOT_FOUND'} end
+local now = nowMs()
+if state == 'running' then
+  redis.call('HSET', key, 'cx', 1)
+  return {'requested'}
+elseif state == 'retrying' then
+  redis.call('ZREM', KEYS[3], id)
+elseif state == 'pending' then
+  if redis.call('ZREM', KEYS[2], id) == 0 and redis.call('ZREM', KEYS[1], id) == 0 then
+    -- it sits in the ready list; removing it there costs O(n), so the claim skips it later
+    redis.call('HINCRBY', KEYS[5], 'stale', 1)
+  end
+else
+  return {'INVALID_STATE', state}
+end
+finish(base, KEYS[4], id, 'cancelled', now, 1)
+trimFinished(base, KEYS[4], tonumber(ARGV[3]), tonumber(ARGV[4]), now)
+return {'cancelled'}

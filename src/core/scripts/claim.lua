@@ -1,0 +1,140 @@
+-- claim: the worker's one round trip. Settles finished jobs, recovers expired leases,
+-- promotes due delayed/retrying jobs, and claims up to N ready jobs.
+-- KEYS[1] ready  KEYS[2] prio  KEYS[3] delayed  KEYS[4] retry  KEYS[5] active
+-- KEYS[6] done   KEYS[7] dlq   KEYS[8] cancelled KEYS[9] meta  KEYS[10] marker
+-- ARGV[1] base   ARGV[2] leaseMs   ARGV[3] how many jobs to claim
+-- ARGV[4] keep-succeeded count (-1: all, 0: none)   ARGV[5] keep-succeeded age ms (0: no limit)
+-- ARGV[6] number of outcomes; then 5 fields per outcome: id, leaseToken, kind, a, b
+--   kind 'ok':   a = result JSON ('' none)
+--   kind 'fail': a = error message, b = stack; ARGV after b: retry delay ms (-1: permanent)
+--   kind 'back': hand the job back unfinished (shutdown): pending again, attempt not counted
+-- (a 'fail' outcome has a 6th field, so outcomes are read with a cursor.)
+-- Returns { settled statuses (1 applied, 0 lease lost), claimed jobs flattened
+--   (id, token, type, payload, attempts, maxAttempts, timeout, backoffBase, backoffCap, createdAt, due),
+--   next due ms (-1 none, only when fewer jobs than asked were claimed), paused (0/1) }
+local base = ARGV[1]
+local leaseMs = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
+local keepCount = tonumber(ARGV[4])
+local keepAge = tonumber(ARGV[5])
+local nOutcomes = tonumber(ARGV[6])
+local now = nowMs()
+
+-- 1. settle outcomes, each fenced by its lease token
+local statuses = {}
+local cursor = 7
+local finishedSome = false
+for i = 1, nOutcomes do
+  local id, token, kind = ARGV[cursor], ARGV[cursor + 1], ARGV[cursor + 2]
+  local a, b = ARGV[cursor + 3], ARGV[cursor + 4]
+  local retryDelay = -1
+  cursor = cursor + 5
+  if kind == 'fail' then
+    retryDelay = tonumber(ARGV[cursor])
+    cursor = cursor + 1
+  end
+  local key = jobKey(base, id)
+  local cur = redis.call('HMGET', key, 's', 'l', 'a', 'm', 'cx')
+  if cur[1] == 'running' and cur[2] == token then
+    redis.call('ZREM', KEYS[5], id)
+    if kind == 'ok' then
+      if a ~= '' and keepCount ~= 0 then redis.call('HSET', key, 'r', a) end
+      finish(base, KEYS[6], id, 'success', now, keepCount)
+      finishedSome = true
+    elseif kind == 'back' then
+      redis.call('HSET', key, 's', 'pending', 'a', tonumber(cur[3]) - 1, 'd', now)
+      redis.call('LPUSH', KEYS[1], id)
+    elseif cur[5] == '1' then
+      redis.call('HSET', key, 'e', a)
+      finish(base, KEYS[8], id, 'cancelled', now, 1)
+    elseif retryDelay >= 0 and tonumber(cur[3]) < tonumber(cur[4]) then
+      scheduleRetry(base, KEYS[4], id, a, b, now + retryDelay)
+    else
+      deadLetter(base, KEYS[7], id, a, b, now)
+    end
+    statuses[#statuses + 1] = 1
+  else
+    statuses[#statuses + 1] = 0
+  end
+end
+if finishedSome then trimFinished(base, KEYS[6], keepCount, keepAge, now) end
+
+-- 2. recover jobs whose lease expired (their worker died or froze)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 100)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[5], id)
+  local key = jobKey(base, id)
+  local cur = redis.call('HMGET', key, 'a', 'm', 'cx')
+  local msg = 'lease expired: the worker running this job stopped responding'
+  if cur[3] == '1' then
+    redis.call('HSET', key, 'e', msg)
+    finish(base, KEYS[8], id, 'cancelled', now, 1)
+  elseif tonumber(cur[1]) < tonumber(cur[2]) then
+    scheduleRetry(base, KEYS[4], id, msg, '', now)
+  else
+    deadLetter(base, KEYS[7], id, msg, '', now)
+  end
+end
+
+-- 3. promote due delayed and retrying jobs
+local function promote(zkey)
+  local due = redis.call('ZRANGEBYSCORE', zkey, '-inf', now, 'LIMIT', 0, 500)
+  if #due == 0 then return end
+  for _, id in ipairs(due) do
+    local key = jobKey(base, id)
+    redis.call('HSET', key, 's', 'pending')
+    pushReady(KEYS[1], KEYS[2], id, tonumber(redis.call('HGET', key, 'pr') or '0'))
+  end
+  redis.call('ZREM', zkey, unpack(due))
+end
+promote(KEYS[3])
+promote(KEYS[4])
+
+-- 4. claim
+local claimed = {}
+local paused = redis.call('HGET', KEYS[9], 'paused') == '1'
+local got = 0
+local function take(id)
+  local key = jobKey(base, id)
+  local j = redis.call('HMGET', key, 's', 't', 'p', 'a', 'm', 'to', 'bb', 'bc', 'c', 'd', 'l')
+  if j[1] ~= 'pending' then return false end
+  local attempts = tonumber(j[4]) + 1
+  local token = tostring(tonumber(j[11] or '0') + 1)
+  redis.call('HSET', key, 's', 'running', 'sa', now, 'a', attempts, 'l', token)
+  redis.call('ZADD', KEYS[5], now + leaseMs, id)
+  local n = #claimed
+  claimed[n + 1] = id; claimed[n + 2] = token; claimed[n + 3] = j[2]; claimed[n + 4] = j[3]
+  claimed[n + 5] = attempts; claimed[n + 6] = j[5]; claimed[n + 7] = j[6] or '0'
+  claimed[n + 8] = j[7] or '-1'; claimed[n + 9] = j[8] or '-1'; claimed[n + 10] = j[9]; claimed[n + 11] = j[10]
+  return true
+end
+if not paused and want > 0 then
+  local high = redis.call('ZPOPMIN', KEYS[2], want)
+  for i = 1, #high, 2 do
+    if take(high[i]) then got = got + 1 end
+  end
+  while got < want do
+    local ids = redis.call('LPOP', KEYS[1], want - got)
+    if not ids then break end
+    for _, id in ipairs(ids) do
+      if take(id) then
+        got = got + 1
+      else
+        -- a cancelled job left in the list: forget it
+        redis.call('HINCRBY', KEYS[9], 'stale', -1)
+      end
+    end
+  end
+end
+
+local nextDue = -1
+if got < want then
+  for _, zkey in ipairs({KEYS[3], KEYS[4], KEYS[5]}) do
+    local first = redis.call('ZRANGE', zkey, 0, 0, 'WITHSCORES')
+    if first[2] and (nextDue < 0 or tonumber(first[2]) < nextDue) then nextDue = tonumber(first[2]) end
+  end
+elseif not paused and (redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0) then
+  -- more work is waiting: wake another blocked worker
+  redis.call('ZADD', KEYS[10], 0, 'w')
+end
+return {statuses, claimed, nextDue, paused and 1 or 0}

@@ -1,0 +1,297 @@
+import type { Redis } from 'ioredis';
+import { createRedis } from './connection.js';
+import { ValidationError } from './errors.js';
+import { QueueHandle, type QueueConnectionOptions } from './handle.js';
+import type { HandlerMap } from './handler.js';
+import { DEFAULT_BACKOFF } from './job.js';
+import { RunningJob, type AttemptReport, type ClaimedJob, type Outcome } from './job-runner.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { Signal, sleep } from './signal.js';
+
+export interface WorkerOptions extends QueueConnectionOptions {
+  /** Handlers by job type. */
+  handlers: HandlerMap;
+  /** Jobs run at once. Default 1. */
+  concurrency?: number;
+  /** How long a claimed job stays owned without a heartbeat, in ms. Default 30,000. */
+  leaseMs?: number;
+  /** Longest wait on Redis for new work before checking for due jobs again, in ms. Default 5000. */
+  blockTimeoutMs?: number;
+  /** Stop after claiming this many jobs. Default: no limit. */
+  maxJobs?: number;
+  /** Stop once the queue has no due pending, running or retrying job. Default false. */
+  exitWhenDrained?: boolean;
+  /** Called after each attempt is recorded in Redis. */
+  onAttempt?: (report: AttemptReport) => void;
+  /** Called for trouble the worker survives (Redis down, a lost lease). */
+  onWarning?: (message: string) => void;
+}
+
+/** The claim script's reply, decoded. */
+interface ClaimReply {
+  settled: number[];
+  jobs: ClaimedJob[];
+  nextDueMs: number;
+  paused: boolean;
+}
+
+const CLAIMED_FIELDS = 11;
+
+/** A finished attempt waiting to be recorded. */
+interface Finished {
+  outcome: Outcome;
+  running: RunningJob;
+  durationMs: number;
+}
+
+/** Runs handlers for the jobs of one queue. */
+export class Worker {
+  readonly handle: QueueHandle;
+  /** Resolves when the worker has stopped (close, drain or maxJobs). */
+  readonly done: Promise<void>;
+  private readonly options: WorkerOptions;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly blocker: Redis;
+  private readonly running = new Map<string, RunningJob>();
+  private outcomes: Finished[] = [];
+  private readonly wake = new Signal();
+  private readonly leases: LeaseKeeper;
+  private blocking: Promise<unknown> | undefined;
+  private claimedTotal = 0;
+  private stopping = false;
+  private started = false;
+  private resolveDone!: () => void;
+  private closing: Promise<void> | undefined;
+
+  constructor(queue: string, options: WorkerOptions) {
+    this.options = options;
+    this.handle = new QueueHandle(queue, options, 'worker');
+    this.concurrency = options.concurrency ?? 1;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new ValidationError('concurrency must be a whole number of at least 1');
+    }
+    if (!Number.isInteger(this.leaseMs) || this.leaseMs < 100) throw new ValidationError('leaseMs must be at least 100');
+    this.blocker = createRedis({ url: this.handle.url, role: 'worker' });
+    this.leases = new LeaseKeeper(this.handle, this.leaseMs, this.running, (message) => this.warn(message));
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get name(): string {
+    return this.handle.name;
+  }
+
+  /** Jobs running now. */
+  get busy(): number {
+    return this.running.size;
+  }
+
+  /** Connects and starts claiming jobs. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.handle.ready();
+    await this.checkEvictionPolicy();
+    this.leases.start();
+    void this.loop();
+  }
+
+  /**
+   * Stops claiming, lets running jobs finish for up to `timeoutMs` (default 30 s), then aborts
+   * the rest and hands them back as pending at once. Resolves when all is recorded.
+   */
+  close(timeoutMs = 30_000): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs);
+    return this.closing;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake.fire();
+    const settled = Promise.all([...this.running.values()].map((job) => job.outcome));
+    const timedOut = await Promise.race([settled.then(() => false), sleep(timeoutMs).then(() => true)]);
+    if (timedOut) {
+      for (const job of this.running.values()) job.abort('shutdown', 'worker shutting down');
+      await Promise.all([...this.running.values()].map((job) => job.outcome));
+    }
+    await this.flushRemaining();
+    this.leases.stop();
+    this.blocker.disconnect();
+    await this.handle.close();
+    this.resolveDone();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const free = this.freeSlots();
+      if (free === 0 && this.outcomes.length === 0) {
+        if (this.claimLimitReached() && this.running.size === 0) break;
+        await this.wake.wait();
+        continue;
+      }
+      const outcomes = this.outcomes;
+      this.outcomes = [];
+      let reply: ClaimReply;
+      try {
+        reply = await this.claim(outcomes, free);
+        failures = 0;
+      } catch (error) {
+        this.outcomes = outcomes.concat(this.outcomes);
+        failures += 1;
+        this.warn(`claim failed (${error instanceof Error ? error.message : String(error)}); retrying`);
+        await sleep(Math.min(50 * 2 ** failures, 2000));
+        continue;
+      }
+      this.report(outcomes, reply.settled);
+      for (const job of reply.jobs) this.run(job);
+      if (reply.jobs.length === 0 && this.outcomes.length === 0 && free > 0) {
+        if (this.options.exitWhenDrained && this.running.size === 0 && (await this.isDrained())) break;
+        await this.waitForWork(reply);
+      }
+    }
+    if (!this.stopping) void this.close();
+  }
+
+  private freeSlots(): number {
+    const free = this.concurrency - this.running.size;
+    if (this.options.maxJobs === undefined) return free;
+    return Math.max(0, Math.min(free, this.options.maxJobs - this.claimedTotal));
+  }
+
+  private claimLimitReached(): boolean {
+    return this.options.maxJobs !== undefined && this.claimedTotal >= this.options.maxJobs;
+  }
+
+  private async claim(finished: Finished[], want: number): Promise<ClaimReply> {
+    const k = this.handle.keys;
+    const { finishedCount, finishedAgeMs } = this.handle.retention;
+    const args: (string | number)[] = [k.base, this.leaseMs, want, finishedCount, finishedAgeMs, finished.length];
+    for (const { outcome: o } of finished) {
+      if (o.kind === 'ok') args.push(o.id, o.leaseToken, 'ok', o.resultJson, '');
+      else if (o.kind === 'back') args.push(o.id, o.leaseToken, 'back', '', '');
+      else args.push(o.id, o.leaseToken, 'fail', o.error, o.stack, o.retryDelayMs);
+    }
+    const keys = [k.ready, k.prio, k.delayed, k.retry, k.active, k.done, k.dlq, k.cancelled, k.meta, k.marker];
+    const [settled, flat, nextDue, paused] = (await this.handle.script('claim', keys, args)) as [
+      number[],
+      (string | number)[],
+      number,
+      number,
+    ];
+    const jobs: ClaimedJob[] = [];
+    for (let i = 0; i < flat.length; i += CLAIMED_FIELDS) {
+      const f = (n: number): string => String(flat[i + n]);
+      const base = Number(f(7));
+      const cap = Number(f(8));
+      jobs.push({
+        id: f(0),
+        leaseToken: f(1),
+        type: f(2),
+        payloadJson: f(3),
+        attempt: Number(f(4)),
+        maxAttempts: Number(f(5)),
+        timeoutMs: Number(f(6)),
+        backoff: { baseMs: base < 0 ? DEFAULT_BACKOFF.baseMs : base, capMs: cap < 0 ? DEFAULT_BACKOFF.capMs : cap },
+        createdAt: new Date(Number(f(9))),
+      });
+    }
+    this.claimedTotal += jobs.length;
+    return { settled, jobs, nextDueMs: Number(nextDue), paused: paused === 1 };
+  }
+
+  private run(job: ClaimedJob): void {
+    const running = new RunningJob(job, this.options.handlers, this.handle.name, (j, value) =>
+      this.leases.progress(j, value),
+    );
+    this.running.set(job.id, running);
+    void running.outcome.then((outcome) => {
+      this.running.delete(job.id);
+      // A job whose lease was lost belongs to someone else now; its outcome would be refused.
+      const durationMs = performance.now() - running.startedAt;
+      if (running.abortReason !== 'lease-lost') this.outcomes.push({ outcome, running, durationMs });
+      this.wake.fire();
+    });
+  }
+
+  /** Blocks on the queue's marker until new work, a due job, a finished job or shutdown. */
+  private async waitForWork(reply: ClaimReply): Promise<void> {
+    let waitMs = this.options.blockTimeoutMs ?? 5000;
+    if (!reply.paused && reply.nextDueMs >= 0) waitMs = Math.min(waitMs, reply.nextDueMs - Date.now());
+    if (waitMs < 5) {
+      await sleep(5);
+      return;
+    }
+    this.blocking ??= this.blocker
+      .bzpopmin(this.handle.keys.marker, (waitMs / 1000).toFixed(3))
+      .catch(() => sleep(100))
+      .finally(() => (this.blocking = undefined));
+    await Promise.race([this.blocking, this.wake.wait()]);
+  }
+
+  private async isDrained(): Promise<boolean> {
+    const k = this.handle.keys;
+    const replies = await this.handle.call((r) =>
+      r.multi().llen(k.ready).hget(k.meta, 'stale').zcard(k.prio).zcard(k.retry).zcard(k.active).zcount(k.delayed, '-inf', Date.now()).exec(),
+    );
+    const v = (replies ?? []).map(([, value]) => Number(value ?? 0));
+    const ready = (v[0] ?? 0) - (v[1] ?? 0) + (v[2] ?? 0);
+    return ready <= 0 && v.slice(3).every((n) => n === 0);
+  }
+
+  /** Settles what is left at shutdown, retrying while Redis is unreachable. */
+  private async flushRemaining(): Promise<void> {
+    for (let attempt = 0; this.outcomes.length > 0 && attempt < 20; attempt += 1) {
+      const outcomes = this.outcomes;
+      this.outcomes = [];
+      try {
+        this.report(outcomes, (await this.claim(outcomes, 0)).settled);
+      } catch (error) {
+        this.outcomes = outcomes.concat(this.outcomes);
+        this.warn(`could not record ${outcomes.length} outcomes: ${error instanceof Error ? error.message : String(error)}`);
+        await sleep(250);
+      }
+    }
+  }
+
+  private report(finished: Finished[], settled: number[]): void {
+    finished.forEach((f, i) => {
+      if (settled[i] !== 1) {
+        this.warn(`job ${f.outcome.id}: lease lost before its outcome was recorded; another worker owns it`);
+        return;
+      }
+      this.options.onAttempt?.(describe(f));
+    });
+  }
+
+  private warn(message: string): void {
+    this.options.onWarning?.(message);
+  }
+
+  private async checkEvictionPolicy(): Promise<void> {
+    try {
+      const reply = (await this.handle.redis.config('GET', 'maxmemory-policy')) as string[];
+      const policy = reply[1];
+      if (policy && policy !== 'noeviction') {
+        this.warn(`Redis maxmemory-policy is "${policy}": Redis may evict jobs under memory pressure; set it to noeviction`);
+      }
+    } catch {
+      // CONFIG is often disabled on managed Redis; nothing to check then.
+    }
+  }
+}
+
+function describe({ outcome, running, durationMs }: Finished): AttemptReport {
+  const { job } = running;
+  const base = { id: job.id, type: job.type, attempt: job.attempt, durationMs };
+  if (outcome.kind === 'ok') return { ...base, status: 'success' };
+  if (outcome.kind === 'back') return { ...base, status: 'returned' };
+  const status =
+    running.abortReason === 'cancelled'
+      ? 'cancelled'
+      : outcome.retryDelayMs >= 0 && job.attempt < job.maxAttempts
+        ? 'retrying'
+        : 'failed';
+  return { ...base, status, error: outcome.error };
+}

@@ -1,0 +1,12 @@
+export { Queue, type QueueOptions, type EnqueueResult, type QueueCounts } from './core/queue.js';
+export { Worker, type WorkerOptions } from './core/worker.js';
+export { DeadLetterQueue } from './core/dlq.js';
+export { type Job, type JobState, type Backoff, JOB_STATES, retryDelay, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from './core/job.js';
+export type { EnqueueOptions, JobSpec } from './core/options.js';
+export type { ListOptions, ListState } from './core/listing.js';
+export type { JobContext, JobHandler, HandlerMap, AbortReason } from './core/handler.js';
+export { JobAbortedError } from './core/handler.js';
+export type { AttemptReport } from './core/job-runner.js';
+export { type Retention, DEFAULT_RETENTION, DEFAULT_REDIS_URL, DEFAULT_PREFIX, type QueueConnectionOptions } from './core/handle.js';
+export { redactUrl } from './core/connection.js';
+export * from './core/errors.js';

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Queue, Worker, ValidationError, QueueFullError, JobNotFoundError, InvalidStateError } from '../src/index.js';
+import { uniqueQueue, until, useRedisServer } from './helpers/fixtures.js';
+
+const redis = useRedisServer();
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()?.();
+});
+
+function open(name = uniqueQueue(), options: ConstructorParameters<typeof Queue>[1] = {}): Queue {
+  const queue = new Queue(name, { connection: redis.url, ...options });
+  closers.push(() => queue.close());
+  return queue;
+}
+
+function work(queue: Queue, options: Omit<ConstructorParameters<typeof Worker>[1], 'connection'>): Worker {
+  const worker = new Worker(queue.name, { connection: redis.url, ...options });
+  closers.push(() => worker.close(1000));
+  return worker;
+}
+
+describe('enqueue and inspect', () => {
+  it('stores a pending job with its options and counts it', async () => {
+    const queue = open();
+    const { id, duplicate } = await queue.enqueue('send-email', { to: 'a@example.com' }, { maxAttempts: 5, priority: 0 });
+    expect(duplicate).toBe(false);
+    const job = await queue.requireJob(id);
+    expect(job).toMatchObject({ id, type: 'send-email', status: 'pending', attempts: 0, maxAttempts: 5 });
+    expect(job.payload).toEqual({ to: 'a@example.com' });
+    expect((await queue.counts()).pending).toBe(1);
+  });
+
+  it('refuses bad options with a ValidationError and writes nothing', async () => {
+    const queue = open();
+    await expect(queue.enqueue('x', {}, { maxAttempts: 0 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(queue.enqueue('bad type', {})).rejects.toBeInstanceOf(ValidationError);
+    await expect(queue.enqueue('x', {}, { delay: 10, runAt: Date.now() })).rejects.toBeInstanceOf(ValidationError);
+    expect((await queue.counts()).pending).toBe(0);
+  });
+
+  it('runs a job and stores its result', async () => {
+    const queue = open();
+    const { id } = await queue.enqueue('add', { a: 2, b: 3 });
+    const worker = work(queue, { handlers: { add: (p: { a: number; b: number }) => p.a + p.b } });
+    await worker.start();
+    const job = await queue.waitFor(id, { timeoutMs: 5000 });
+    expect(job.status).toBe('success');
+    expect(job.result).toBe(5);
+    expect(job.attempts).toBe(1);
+  });
+
+  it('retries then dead-letters after maxAttempts', async () => {
+    const queue = open();
+    const { id } = await queue.enqueue('boom', {}, { maxAttempts: 3, backoff: { baseMs: 10, capMs: 20 } });
+    const worker = work(queue, {
+      handlers: {
+        boom: () => {
+          throw new Error('kaboom');
+        },
+      },
+    });
+    await worker.start();
+    const job = await queue.waitFor(id, { timeoutMs: 5000 });
+    expect(job.status).toBe('failed');
+    expect(job.attempts).toBe(3);
+    expect(job.error).toBe('kaboom');
+    expect(await queue.deadLetters.size()).toBe(1);
+  });
+
+  it('refuses past maxPending', async () => {
+    const queue = open(uniqueQueue(), { maxPending: 2 });
+    await queue.enqueue('a');
+    await queue.enqueue('a');
+    await expect(queue.enqueue('a')).rejects.toBeInstanceOf(QueueFullError);
+    expect((await queue.counts()).pending).toBe(2);
+  });
+
+  it('cancel refuses unknown and finished jobs', async () => {
+    const queue = open();
+    await expect(queue.cancel('999')).rejects.toBeInstanceOf(JobNotFoundError);
+    const { id } = await queue.enqueue('a');
+    expect(await queue.cancel(id)).toBe('cancelled');
+    await expect(queue.cancel(id)).rejects.toBeInstanceOf(InvalidStateError);
+    await until(async () => (await queue.counts()).cancelled === 1);
+  });
+});
