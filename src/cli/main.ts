@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { registerJobCommands } from './commands/jobs.js';
+import { actionResult } from './context.js';
+import { EXIT, exitCodeFor, type ExitCode } from './errors.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -7,20 +10,42 @@ function packageVersion(): string {
 }
 
 export function buildProgram(): Command {
-  return new Command('jobs')
+  const program = new Command('jobs')
     .description('Redis-backed background jobs: enqueue, run workers, inspect queues')
-    .version(packageVersion(), '-V, --version');
+    .version(packageVersion(), '-V, --version')
+    .addOption(new Option('--redis <url>', 'Redis URL (env REDIS_URL; default redis://127.0.0.1:6379)'))
+    .addOption(new Option('--prefix <prefix>', 'key prefix (env JOBS_PREFIX; default jobs)'))
+    .addOption(new Option('--queue <name>', 'queue name (env JOBS_QUEUE; default default)'))
+    .option('--config <file>', 'config file (default ./jobs.config.json when present)')
+    .option('--json', 'print JSON on stdout, for scripts')
+    .option('--debug', 'print stacks with errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  jobs enqueue send-email --data \'{"to":"a@example.com"}\'\n  jobs worker --concurrency 8\n  jobs list --state failed --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out',
+    );
+  registerJobCommands(program);
+  return program;
 }
 
-/** Runs the CLI and resolves with the process exit code. */
-export async function run(argv: string[]): Promise<number> {
+/** Runs the CLI and resolves with the process exit code. Never throws. */
+export async function run(argv: string[]): Promise<ExitCode> {
   const program = buildProgram();
   program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  const debug = argv.includes('--debug');
   try {
+    actionResult.exitCode = EXIT.ok;
     await program.parseAsync(argv);
-    return 0;
+    return actionResult.exitCode;
   } catch (error) {
-    const code = (error as { exitCode?: number }).exitCode;
-    return typeof code === 'number' ? (code === 0 ? 0 : 2) : 1;
+    if (error instanceof CommanderError) {
+      // help and version end with exit code 0; every other parse error is bad usage
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`jobs: ${message}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
   }
 }

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEFAULT_PREFIX, DEFAULT_REDIS_URL } from '../core/handle.js';
+import { UsageError } from './errors.js';
+
+/** Settings every command shares. */
+export interface CliConfig {
+  redis: string;
+  prefix: string;
+  queue: string;
+}
+
+export type ConfigSource = Partial<Record<keyof CliConfig, string | undefined>>;
+
+export const DEFAULT_CONFIG: Readonly<CliConfig> = { redis: DEFAULT_REDIS_URL, prefix: DEFAULT_PREFIX, queue: 'default' };
+
+/** Environment variables for each setting. */
+export const CONFIG_ENV: Readonly<Record<keyof CliConfig, string>> = {
+  redis: 'REDIS_URL',
+  prefix: 'JOBS_PREFIX',
+  queue: 'JOBS_QUEUE',
+};
+
+/** Precedence: flag, then environment, then config file, then default. Pure. */
+export function resolveConfig(
+  flags: ConfigSource,
+  env: Readonly<Record<string, string | undefined>>,
+  file: ConfigSource,
+): CliConfig {
+  const pick = (key: keyof CliConfig): string => {
+    const fromEnv = env[CONFIG_ENV[key]];
+    return flags[key] ?? (fromEnv === '' ? undefined : fromEnv) ?? file[key] ?? DEFAULT_CONFIG[key];
+  };
+  return { redis: pick('redis'), prefix: pick('prefix'), queue: pick('queue') };
+}
+
+export const DEFAULT_CONFIG_FILE = 'jobs.config.json';
+
+/**
+ * Reads the config file: `explicit` must exist; otherwise `jobs.config.json` in the working
+ * directory is used when present.
+ */
+export function loadConfigFile(explicit: string | undefined, cwd = process.cwd()): ConfigSource {
+  const path = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    if (explicit) throw new UsageError(`config file ${explicit} cannot be read; check the path given to --config`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`config file ${path} must hold a JSON object like {"redis": "redis://..."}`);
+  }
+  const source: ConfigSource = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in DEFAULT_CONFIG)) throw new UsageError(`config file ${path}: unknown setting "${key}" (known: redis, prefix, queue)`);
+    if (typeof value !== 'string') throw new UsageError(`config file ${path}: "${key}" must be a string`);
+    source[key as keyof CliConfig] = value;
+  }
+  return source;
+}
