@@ -17,7 +17,8 @@ export class LeaseKeeper {
   ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    // At most 2 s apart, so a cancel request reaches a running job quickly.
+    this.timer ??= setInterval(() => void this.beat(), Math.max(50, Math.min(2000, Math.floor(this.leaseMs / 3))));
     this.timer.unref();
   }
 

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { Queue, Worker } from '../../src/index.js';
 import { RedisServer } from './redis-server.js';
 
 let counter = 0;
@@ -28,4 +29,30 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+type QueueOpts = ConstructorParameters<typeof Queue>[1];
+type WorkerOpts = Omit<ConstructorParameters<typeof Worker>[1], 'connection'>;
+
+/** Opens queues and workers on a test server and closes them after each test. */
+export function queueFactory(server: RedisServer): {
+  open: (name?: string, options?: QueueOpts) => Queue;
+  work: (queue: Queue, options: WorkerOpts) => Worker;
+} {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (closers.length) await closers.pop()?.();
+  });
+  return {
+    open(name = uniqueQueue(), options = {}) {
+      const queue = new Queue(name, { connection: server.url, ...options });
+      closers.push(() => queue.close());
+      return queue;
+    },
+    work(queue, options) {
+      const worker = new Worker(queue.name, { connection: server.url, ...options });
+      closers.push(() => worker.close(500));
+      return worker;
+    },
+  };
 }

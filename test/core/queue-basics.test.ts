@@ -1,24 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Queue, Worker, ValidationError, QueueFullError, JobNotFoundError, InvalidStateError } from '../src/index.js';
-import { uniqueQueue, until, useRedisServer } from './helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { ValidationError, QueueFullError, JobNotFoundError, InvalidStateError } from '../../src/index.js';
+import { queueFactory, uniqueQueue, until, useRedisServer } from '../helpers/fixtures.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
-
-function open(name = uniqueQueue(), options: ConstructorParameters<typeof Queue>[1] = {}): Queue {
-  const queue = new Queue(name, { connection: redis.url, ...options });
-  closers.push(() => queue.close());
-  return queue;
-}
-
-function work(queue: Queue, options: Omit<ConstructorParameters<typeof Worker>[1], 'connection'>): Worker {
-  const worker = new Worker(queue.name, { connection: redis.url, ...options });
-  closers.push(() => worker.close(1000));
-  return worker;
-}
+const { open, work } = queueFactory(redis);
 
 describe('enqueue and inspect', () => {
   it('stores a pending job with its options and counts it', async () => {
