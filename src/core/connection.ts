@@ -54,10 +54,10 @@ export function createRedis(options: ConnectionOptions): Redis {
 }
 
 /**
- * Resolves once the connection is ready. A 'client' connection that cannot connect within
- * its timeout rejects with RedisUnavailableError; a 'worker' connection keeps waiting.
+ * Resolves once the connection is ready. A 'client' connection rejects with
+ * RedisUnavailableError at its first connection error; both give up after `timeoutMs`.
  */
-export async function ensureConnected(redis: Redis, url: string, timeoutMs = 3000): Promise<void> {
+export async function ensureConnected(redis: Redis, url: string, role: ConnectionRole = 'client', timeoutMs = 3000): Promise<void> {
   if (redis.status === 'ready') return;
   if (redis.status === 'wait') {
     redis.connect().catch(() => undefined);
@@ -74,6 +74,8 @@ export async function ensureConnected(redis: Redis, url: string, timeoutMs = 300
     };
     const onError = (error: Error): void => {
       lastError = error;
+      // a client fails fast; a worker waits for Redis to come back
+      if (role === 'client') onEnd();
     };
     const onEnd = (): void => {
       cleanup();

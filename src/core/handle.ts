@@ -37,6 +37,7 @@ export class QueueHandle {
   readonly url: string;
   readonly retention: Retention;
   private readonly ownsConnection: boolean;
+  private readonly role: ConnectionRole;
   private registered = false;
 
   constructor(name: string, options: QueueConnectionOptions, role: ConnectionRole) {
@@ -44,6 +45,7 @@ export class QueueHandle {
     this.prefix = validateName('prefix', options.prefix ?? DEFAULT_PREFIX);
     this.keys = queueKeys(this.prefix, this.name);
     this.retention = resolveRetention(options.retention);
+    this.role = role;
     const connection = options.connection ?? DEFAULT_REDIS_URL;
     if (typeof connection === 'string') {
       this.url = connection;
@@ -57,7 +59,7 @@ export class QueueHandle {
   }
 
   async ready(): Promise<void> {
-    await ensureConnected(this.redis, this.url);
+    await ensureConnected(this.redis, this.url, this.role);
   }
 
   /** Runs a script, translating connection failures into RedisUnavailableError. */
