@@ -10,3 +10,5 @@ export type { AttemptReport } from './core/job-runner.js';
 export { type Retention, DEFAULT_RETENTION, DEFAULT_REDIS_URL, DEFAULT_PREFIX, type QueueConnectionOptions } from './core/handle.js';
 export { redactUrl } from './core/connection.js';
 export * from './core/errors.js';
+export { QueueEvents, EVENT_NAMES, DEFAULT_EVENTS_CAP, type EventName, type JobEvent } from './core/events.js';
+export { parseDuration, formatDuration } from './core/duration.js';

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DeadLetterQueue } from './dlq.js';
+import { QueueEvents } from './events.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import { decodeJob, type Job } from './job.js';
@@ -41,6 +42,7 @@ export class Queue {
   private readonly maxPending: number;
   private readonly idempotencyWindowMs: number;
   private dlq: DeadLetterQueue | undefined;
+  private eventStream: QueueEvents | undefined;
 
   constructor(name: string, options: QueueOptions = {}) {
     this.handle = new QueueHandle(name, options, 'client');
@@ -60,6 +62,12 @@ export class Queue {
   get deadLetters(): DeadLetterQueue {
     this.dlq ??= new DeadLetterQueue(this.handle);
     return this.dlq;
+  }
+
+  /** The queue's event stream (off until enabled). */
+  get events(): QueueEvents {
+    this.eventStream ??= new QueueEvents(this.handle);
+    return this.eventStream;
   }
 
   /** Adds one job. */

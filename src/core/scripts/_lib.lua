@@ -68,3 +68,57 @@ local function scheduleRetry(base, retryKey, id, err, stack, due)
   redis.call('HSET', jobKey(base, id), 's', 'retrying', 'd', due, 'e', err, 'x', stack)
   redis.call('ZADD', retryKey, due, id)
 end
+
+-- Appends a state-change event to the queue's capped stream when events are on: the meta
+-- field `events` holds the stream's cap (absent or 0: off, and then an event costs one HGET
+-- per script call). Extra fields come as a flat list of name, value pairs.
+local eventCap = nil
+local function emit(base, event, id, extra)
+  if eventCap == nil then eventCap = tonumber(redis.call('HGET', base .. 'meta', 'events') or '0') end
+  if eventCap <= 0 then return end
+  redis.call('XADD', base .. 'events', 'MAXLEN', '~', eventCap, '*', 'e', event, 'id', id, unpack(extra or {}))
+end
+
+-- Creates one job from the 10 enqueue fields a[o+1] .. a[o+10] (type, payload, delayMs,
+-- runAt, priority, maxAttempts, backoffBase, backoffCap, timeoutMs, idempotencyKey; see
+-- enqueue.lua). q = {base, seq, prio, delayed, now, idemTtl}. `extra` is an optional flat
+-- list of more hash fields (a schedule's job carries sn schedule name, st tick time).
+-- Returns id, duplicate (true: the idempotency key was seen, nothing written), and
+-- toReady (true: the job is due now at priority 0 and the caller must RPUSH it on ready;
+-- callers batch that push).
+local function addJob(q, a, o, extra)
+  local idem = a[o + 10]
+  if idem ~= '' then
+    local existing = redis.call('GET', q.base .. 'idem:' .. idem)
+    if existing then return existing, true, false end
+  end
+  local now = q.now
+  local id = tostring(redis.call('INCR', q.seq))
+  local delay = tonumber(a[o + 3])
+  local runAt = tonumber(a[o + 4])
+  local priority = tonumber(a[o + 5])
+  local due = now
+  if runAt >= 0 then due = runAt elseif delay > 0 then due = now + delay end
+  local fields = {'t', a[o + 1], 'p', a[o + 2], 's', 'pending', 'a', 0, 'm', a[o + 6], 'c', now, 'd', due}
+  if priority > 0 then fields[#fields + 1] = 'pr'; fields[#fields + 1] = priority end
+  if a[o + 7] ~= '-1' then fields[#fields + 1] = 'bb'; fields[#fields + 1] = a[o + 7] end
+  if a[o + 8] ~= '-1' then fields[#fields + 1] = 'bc'; fields[#fields + 1] = a[o + 8] end
+  if a[o + 9] ~= '0' then fields[#fields + 1] = 'to'; fields[#fields + 1] = a[o + 9] end
+  if idem ~= '' then
+    fields[#fields + 1] = 'k'; fields[#fields + 1] = idem
+    redis.call('SET', q.base .. 'idem:' .. idem, id, 'PX', q.idemTtl)
+  end
+  if extra then
+    for i = 1, #extra do fields[#fields + 1] = extra[i] end
+  end
+  redis.call('HSET', jobKey(q.base, id), unpack(fields))
+  emit(q.base, 'enqueued', id, {'t', a[o + 1]})
+  if due > now then
+    redis.call('ZADD', q.delayed, due, id)
+    return id, false, false
+  elseif priority > 0 then
+    redis.call('ZADD', q.prio, prioScore(priority, id), id)
+    return id, false, false
+  end
+  return id, false, true
+end

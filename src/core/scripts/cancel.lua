@@ -21,5 +21,6 @@ else
   return {'INVALID_STATE', state}
 end
 finish(base, KEYS[4], id, 'cancelled', now, 1)
+emit(base, 'cancelled', id, {'t', redis.call('HGET', key, 't') or ''})
 trimFinished(base, KEYS[4], tonumber(ARGV[3]), tonumber(ARGV[4]), now)
 return {'cancelled'}

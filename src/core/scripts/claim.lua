@@ -34,23 +34,33 @@ for i = 1, nOutcomes do
     cursor = cursor + 1
   end
   local key = jobKey(base, id)
-  local cur = redis.call('HMGET', key, 's', 'l', 'a', 'm', 'cx')
+  local cur = redis.call('HMGET', key, 's', 'l', 'a', 'm', 'cx', 't')
   if cur[1] == 'running' and cur[2] == token then
+    local ev = {'t', cur[6], 'a', cur[3]}
     redis.call('ZREM', KEYS[5], id)
     if kind == 'ok' then
       if a ~= '' and keepCount ~= 0 then redis.call('HSET', key, 'r', a) end
       finish(base, KEYS[6], id, 'success', now, keepCount)
       finishedSome = true
+      emit(base, 'succeeded', id, ev)
     elseif kind == 'back' then
       redis.call('HSET', key, 's', 'pending', 'a', tonumber(cur[3]) - 1, 'd', now)
       redis.call('LPUSH', KEYS[1], id)
     elseif cur[5] == '1' then
       redis.call('HSET', key, 'e', a)
       finish(base, KEYS[8], id, 'cancelled', now, 1)
-    elseif retryDelay >= 0 and tonumber(cur[3]) < tonumber(cur[4]) then
-      scheduleRetry(base, KEYS[4], id, a, b, now + retryDelay)
+      emit(base, 'cancelled', id, ev)
     else
-      deadLetter(base, KEYS[7], id, a, b, now)
+      ev[#ev + 1] = 'err'; ev[#ev + 1] = a
+      emit(base, 'failed', id, ev)
+      if retryDelay >= 0 and tonumber(cur[3]) < tonumber(cur[4]) then
+        scheduleRetry(base, KEYS[4], id, a, b, now + retryDelay)
+        ev[#ev + 1] = 'due'; ev[#ev + 1] = now + retryDelay
+        emit(base, 'retrying', id, ev)
+      else
+        deadLetter(base, KEYS[7], id, a, b, now)
+        emit(base, 'dead-lettered', id, ev)
+      end
     end
     statuses[#statuses + 1] = 1
   else
@@ -64,15 +74,20 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 10
 for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[5], id)
   local key = jobKey(base, id)
-  local cur = redis.call('HMGET', key, 'a', 'm', 'cx')
+  local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't')
   local msg = 'lease expired: the worker running this job stopped responding'
+  local ev = {'t', cur[4] or '', 'a', cur[1] or '0', 'err', msg}
+  emit(base, 'stalled', id, ev)
   if cur[3] == '1' then
     redis.call('HSET', key, 'e', msg)
     finish(base, KEYS[8], id, 'cancelled', now, 1)
+    emit(base, 'cancelled', id, ev)
   elseif tonumber(cur[1]) < tonumber(cur[2]) then
     scheduleRetry(base, KEYS[4], id, msg, '', now)
+    emit(base, 'retrying', id, ev)
   else
     deadLetter(base, KEYS[7], id, msg, '', now)
+    emit(base, 'dead-lettered', id, ev)
   end
 end
 
@@ -102,6 +117,7 @@ local function take(id)
   local token = tostring(tonumber(j[11] or '0') + 1)
   redis.call('HSET', key, 's', 'running', 'sa', now, 'a', attempts, 'l', token)
   redis.call('ZADD', KEYS[5], now + leaseMs, id)
+  emit(base, 'started', id, {'t', j[2], 'a', attempts})
   local n = #claimed
   claimed[n + 1] = id; claimed[n + 2] = token; claimed[n + 3] = j[2]; claimed[n + 4] = j[3]
   claimed[n + 5] = attempts; claimed[n + 6] = j[5]; claimed[n + 7] = j[6] or '0'

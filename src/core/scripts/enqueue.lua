@@ -25,47 +25,18 @@ end
 
 local out = {'OK'}
 local readyIds = {}
+local q = {base = base, seq = KEYS[1], prio = KEYS[3], delayed = KEYS[4], now = now, idemTtl = idemTtl}
 for i = 0, count - 1 do
-  local o = 4 + i * 10
-  local idem = ARGV[o + 10]
-  local existing = false
-  if idem ~= '' then
-    existing = redis.call('GET', base .. 'idem:' .. idem)
-  end
-  if existing then
-    out[#out + 1] = existing
-    out[#out + 1] = 1
-  else
-    local id = tostring(redis.call('INCR', KEYS[1]))
-    local delay = tonumber(ARGV[o + 3])
-    local runAt = tonumber(ARGV[o + 4])
-    local priority = tonumber(ARGV[o + 5])
-    local due = now
-    if runAt >= 0 then due = runAt elseif delay > 0 then due = now + delay end
-    local fields = {'t', ARGV[o + 1], 'p', ARGV[o + 2], 's', 'pending', 'a', 0, 'm', ARGV[o + 6], 'c', now, 'd', due}
-    if priority > 0 then fields[#fields + 1] = 'pr'; fields[#fields + 1] = priority end
-    if ARGV[o + 7] ~= '-1' then fields[#fields + 1] = 'bb'; fields[#fields + 1] = ARGV[o + 7] end
-    if ARGV[o + 8] ~= '-1' then fields[#fields + 1] = 'bc'; fields[#fields + 1] = ARGV[o + 8] end
-    if ARGV[o + 9] ~= '0' then fields[#fields + 1] = 'to'; fields[#fields + 1] = ARGV[o + 9] end
-    if idem ~= '' then
-      fields[#fields + 1] = 'k'; fields[#fields + 1] = idem
-      redis.call('SET', base .. 'idem:' .. idem, id, 'PX', idemTtl)
+  local id, duplicate, toReady = addJob(q, ARGV, 4 + i * 10, nil)
+  if toReady then
+    readyIds[#readyIds + 1] = id
+    if #readyIds >= 1000 then
+      redis.call('RPUSH', KEYS[2], unpack(readyIds))
+      readyIds = {}
     end
-    redis.call('HSET', jobKey(base, id), unpack(fields))
-    if due > now then
-      redis.call('ZADD', KEYS[4], due, id)
-    elseif priority > 0 then
-      redis.call('ZADD', KEYS[3], prioScore(priority, id), id)
-    else
-      readyIds[#readyIds + 1] = id
-      if #readyIds >= 1000 then
-        redis.call('RPUSH', KEYS[2], unpack(readyIds))
-        readyIds = {}
-      end
-    end
-    out[#out + 1] = id
-    out[#out + 1] = 0
   end
+  out[#out + 1] = id
+  out[#out + 1] = duplicate and 1 or 0
 end
 if #readyIds > 0 then
   redis.call('RPUSH', KEYS[2], unpack(readyIds))
