@@ -12,3 +12,7 @@ export { redactUrl } from './core/connection.js';
 export * from './core/errors.js';
 export { QueueEvents, EVENT_NAMES, DEFAULT_EVENTS_CAP, type EventName, type JobEvent } from './core/events.js';
 export { parseDuration, formatDuration } from './core/duration.js';
+export { builtinHandlers, type BuiltinHandlerOptions } from './handlers/index.js';
+export { verifyWebhook, signWebhook, WebhookRetryableError, type WebhookPayload, type WebhookResult } from './handlers/webhook.js';
+export { type SendEmailPayload, type SendEmailResult } from './handlers/send-email.js';
+export { type ExecPayload, type ExecResult } from './handlers/exec.js';
