@@ -1,6 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from './errors.js';
 import { registerScripts } from './scripts/index.js';
+
+/** A single Redis server or a Redis Cluster; every queue's keys live in one slot either way. */
+export type RedisConnection = Redis | Cluster;
 
 /** How a connection behaves while Redis is unreachable. */
 export type ConnectionRole =
@@ -10,7 +13,10 @@ export type ConnectionRole =
   | 'worker';
 
 export interface ConnectionOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  /**
+   * `redis://[user:password@]host:port[/db]`, `rediss://` for TLS, or
+   * `redis+cluster://[user:password@]host:port,host:port` (`rediss+cluster://` for TLS) for a cluster.
+   */
   url: string;
   role: ConnectionRole;
   /** Milliseconds to wait for a connection before giving up. Default 3000. */
@@ -21,6 +27,7 @@ export interface ConnectionOptions {
 
 /** The URL with its password replaced, safe for logs and error messages. */
 export function redactUrl(url: string): string {
+  if (CLUSTER_URL.test(url)) return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -30,7 +37,29 @@ export function redactUrl(url: string): string {
   }
 }
 
-export function createRedis(options: ConnectionOptions): Redis {
+const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)\/?$/;
+
+/** Parses a `redis+cluster://` URL into seed nodes and credentials, or undefined for other URLs. */
+export function parseClusterUrl(
+  url: string,
+): { nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean } | undefined {
+  const match = CLUSTER_URL.exec(url);
+  if (!match) return undefined;
+  const nodes = (match[4] ?? '').split(',').map((hostPort) => {
+    const at = hostPort.lastIndexOf(':');
+    const port = Number(at < 0 ? 6379 : hostPort.slice(at + 1));
+    return { host: at < 0 ? hostPort : hostPort.slice(0, at), port };
+  });
+  if (nodes.some((n) => !n.host || !Number.isInteger(n.port))) return undefined;
+  return {
+    nodes,
+    ...(match[2] ? { username: decodeURIComponent(match[2]) } : {}),
+    ...(match[3] ? { password: decodeURIComponent(match[3]) } : {}),
+    tls: match[1] === 'rediss',
+  };
+}
+
+export function createRedis(options: ConnectionOptions): RedisConnection {
   const failFast = options.role === 'client';
   const redisOptions: RedisOptions = {
     lazyConnect: true,
@@ -40,9 +69,20 @@ export function createRedis(options: ConnectionOptions): Redis {
     // Keep reconnecting with a capped delay; callers decide whether to wait.
     retryStrategy: (times: number) => Math.min(times * 100, 1000),
   };
-  let redis: Redis;
+  let redis: RedisConnection;
   try {
-    redis = new Redis(options.url, redisOptions);
+    const cluster = parseClusterUrl(options.url);
+    if (cluster) {
+      const { nodes, tls, ...auth } = cluster;
+      redis = new Cluster(nodes, {
+        lazyConnect: true,
+        enableOfflineQueue: !failFast,
+        clusterRetryStrategy: (times: number) => Math.min(times * 100, 1000),
+        redisOptions: { ...auth, connectTimeout: redisOptions.connectTimeout, maxRetriesPerRequest: redisOptions.maxRetriesPerRequest ?? null, ...(tls ? { tls: {} } : {}) },
+      });
+    } else {
+      redis = new Redis(options.url, redisOptions);
+    }
   } catch (error) {
     throw new RedisUnavailableError(redactUrl(options.url), error);
   }
@@ -57,7 +97,7 @@ export function createRedis(options: ConnectionOptions): Redis {
  * Resolves once the connection is ready. A 'client' connection rejects with
  * RedisUnavailableError at its first connection error; both give up after `timeoutMs`.
  */
-export async function ensureConnected(redis: Redis, url: string, role: ConnectionRole = 'client', timeoutMs = 3000): Promise<void> {
+export async function ensureConnected(redis: RedisConnection, url: string, role: ConnectionRole = 'client', timeoutMs = 3000): Promise<void> {
   if (redis.status === 'ready') return;
   if (redis.status === 'wait') {
     redis.connect().catch(() => undefined);
@@ -99,4 +139,19 @@ export function asUnavailable(error: unknown, url: string): unknown {
   const connectionLost =
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|Connection is closed|Stream isn't writeable|max retries per request|enableOfflineQueue/i;
   return connectionLost.test(error.message) ? new RedisUnavailableError(redactUrl(url), error) : error;
+}
+
+/** A connection a class opened from a URL (and must close) or was handed (and must not). */
+export interface OpenedConnection {
+  redis: RedisConnection;
+  /** For messages: the URL, or host:port of a connection that was handed in. */
+  url: string;
+  owned: boolean;
+}
+
+export function openConnection(connection: string | RedisConnection, role: ConnectionRole): OpenedConnection {
+  if (typeof connection === 'string') return { redis: createRedis({ url: connection, role }), url: connection, owned: true };
+  if (connection instanceof Cluster) return { redis: connection, url: 'redis+cluster://(given cluster)', owned: false };
+  const { host, port } = connection.options;
+  return { redis: connection, url: `redis://${host ?? '127.0.0.1'}:${port ?? 6379}`, owned: false };
 }

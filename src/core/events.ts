@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { createRedis } from './connection.js';
+import { createRedis, type RedisConnection } from './connection.js';
 import { ValidationError } from './errors.js';
 import type { QueueHandle } from './handle.js';
 
@@ -89,7 +88,7 @@ export class QueueEvents {
    * Redis on a connection of its own until `signal` aborts.
    */
   async *follow(options: { after?: string; signal?: AbortSignal } = {}): AsyncGenerator<JobEvent> {
-    const reader: Redis = createRedis({ url: this.handle.url, role: 'worker' });
+    const reader: RedisConnection = createRedis({ url: this.handle.url, role: 'worker' });
     const stop = (): void => reader.disconnect();
     options.signal?.addEventListener('abort', stop, { once: true });
     let last = options.after ?? '$';

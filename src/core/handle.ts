@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { asUnavailable, createRedis, ensureConnected, type ConnectionRole } from './connection.js';
+import { asUnavailable, ensureConnected, openConnection, type ConnectionRole, type RedisConnection } from './connection.js';
 import { ValidationError } from './errors.js';
 import { queueKeys, queueRegistryKey, type QueueKeys } from './keys.js';
 import { runScript, type ScriptArg, type ScriptName, type ScriptReply } from './scripts/index.js';
@@ -21,7 +20,7 @@ export const DEFAULT_RETENTION: Readonly<Retention> = { finishedCount: 1000, fin
 /** Options shared by Queue, Worker and the other classes that open a queue. */
 export interface QueueConnectionOptions {
   /** A Redis URL (default redis://127.0.0.1:6379) or a connection you own and close yourself. */
-  connection?: string | Redis;
+  connection?: string | RedisConnection;
   /** Prefix of every key. Default "jobs". */
   prefix?: string;
   /** Retention of finished jobs; see Retention. */
@@ -33,7 +32,7 @@ export class QueueHandle {
   readonly name: string;
   readonly prefix: string;
   readonly keys: QueueKeys;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly url: string;
   readonly retention: Retention;
   private readonly ownsConnection: boolean;
@@ -46,16 +45,10 @@ export class QueueHandle {
     this.keys = queueKeys(this.prefix, this.name);
     this.retention = resolveRetention(options.retention);
     this.role = role;
-    const connection = options.connection ?? DEFAULT_REDIS_URL;
-    if (typeof connection === 'string') {
-      this.url = connection;
-      this.redis = createRedis({ url: connection, role });
-      this.ownsConnection = true;
-    } else {
-      this.url = `redis://${connection.options.host ?? '127.0.0.1'}:${connection.options.port ?? 6379}`;
-      this.redis = connection;
-      this.ownsConnection = false;
-    }
+    const opened = openConnection(options.connection ?? DEFAULT_REDIS_URL, role);
+    this.redis = opened.redis;
+    this.url = opened.url;
+    this.ownsConnection = opened.owned;
   }
 
   async ready(): Promise<void> {
@@ -73,7 +66,7 @@ export class QueueHandle {
   }
 
   /** Runs plain commands with the same error translation. */
-  async call<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
+  async call<T>(fn: (redis: RedisConnection) => Promise<T>): Promise<T> {
     await this.ready();
     try {
       return await fn(this.redis);

@@ -27,6 +27,9 @@ export interface JobSpec<Payload = unknown> {
 /** Number of script arguments per job in enqueue.lua. */
 export const ENQUEUE_FIELDS = 10;
 
+/** Default cap on a payload's JSON size: queues carry references, not files. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
 const NAME_PATTERN = /^[^\s{}]{1,200}$/;
 
 export function validateName(kind: 'queue' | 'prefix' | 'job type', value: unknown): string {
@@ -44,10 +47,21 @@ function wholeNumber(name: string, value: number, min: number, max: number): num
 }
 
 /** Checks one job and turns it into enqueue.lua's arguments; throws before anything is written. */
-export function encodeJob(spec: JobSpec): (string | number)[] {
+export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): (string | number)[] {
   const type = validateName('job type', spec.type);
-  const payload = JSON.stringify(spec.payload ?? {});
+  let payload: string | undefined;
+  try {
+    payload = JSON.stringify(spec.payload ?? {});
+  } catch (error) {
+    throw new ValidationError(`payload of a "${type}" job is not JSON-serialisable: ${(error as Error).message}`);
+  }
   if (payload === undefined) throw new ValidationError(`payload of a "${type}" job is not JSON-serialisable`);
+  const bytes = Buffer.byteLength(payload);
+  if (bytes > maxPayloadBytes) {
+    throw new ValidationError(
+      `payload of a "${type}" job is ${bytes} bytes, over the ${maxPayloadBytes}-byte limit; store the data elsewhere and enqueue a reference, or raise maxPayloadBytes`,
+    );
+  }
   const o = spec.options ?? {};
   if (o.delay !== undefined && o.runAt !== undefined) throw new ValidationError('give either delay or runAt, not both');
   const delay = o.delay === undefined ? 0 : wholeNumber('delay', o.delay, 0, Number.MAX_SAFE_INTEGER);

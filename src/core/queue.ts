@@ -1,17 +1,19 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection.js';
 import { DeadLetterQueue } from './dlq.js';
 import { QueueEvents } from './events.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import { decodeJob, type Job } from './job.js';
 import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
-import { encodeJob, type EnqueueOptions, type JobSpec } from './options.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EnqueueOptions, type JobSpec } from './options.js';
 
 export interface QueueOptions extends QueueConnectionOptions {
   /** Refuse enqueues that would take the pending jobs (ready and scheduled) past this. Default: no limit. */
   maxPending?: number;
   /** How long an idempotency key is remembered, in ms. Default 24 h. */
   idempotencyWindowMs?: number;
+  /** Largest payload accepted, as JSON bytes. Default 1 MiB. */
+  maxPayloadBytes?: number;
 }
 
 export interface EnqueueResult {
@@ -41,6 +43,7 @@ export class Queue {
   readonly handle: QueueHandle;
   private readonly maxPending: number;
   private readonly idempotencyWindowMs: number;
+  private readonly maxPayloadBytes: number;
   private dlq: DeadLetterQueue | undefined;
   private eventStream: QueueEvents | undefined;
 
@@ -49,12 +52,13 @@ export class Queue {
     this.name = this.handle.name;
     this.maxPending = options.maxPending ?? 0;
     this.idempotencyWindowMs = options.idempotencyWindowMs ?? 24 * 3600 * 1000;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isInteger(this.maxPending) || this.maxPending < 0) {
       throw new ValidationError('maxPending must be a positive whole number');
     }
   }
 
-  get redis(): Redis {
+  get redis(): RedisConnection {
     return this.handle.redis;
   }
 
@@ -85,7 +89,7 @@ export class Queue {
    * is written; each batch is atomic.
    */
   async enqueueMany(specs: readonly JobSpec[]): Promise<EnqueueResult[]> {
-    const encoded = specs.map((spec) => encodeJob(spec));
+    const encoded = specs.map((spec) => encodeJob(spec, this.maxPayloadBytes));
     await this.handle.register();
     const k = this.handle.keys;
     const results: EnqueueResult[] = [];

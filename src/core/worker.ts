@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
-import { createRedis } from './connection.js';
+import { createRedis, type RedisConnection } from './connection.js';
 import { ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { HandlerMap } from './handler.js';
 import { DEFAULT_BACKOFF } from './job.js';
 import { RunningJob, type AttemptReport, type ClaimedJob, type Outcome } from './job-runner.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { Scheduler } from './scheduler.js';
 import { Signal, sleep } from './signal.js';
 
 export interface WorkerOptions extends QueueConnectionOptions {
@@ -25,6 +25,8 @@ export interface WorkerOptions extends QueueConnectionOptions {
   onAttempt?: (report: AttemptReport) => void;
   /** Called for trouble the worker survives (Redis down, a lost lease). */
   onWarning?: (message: string) => void;
+  /** Take part in firing the queue's cron schedules (see Schedules). Default true. */
+  schedules?: boolean;
 }
 
 /** The claim script's reply, decoded. */
@@ -52,7 +54,7 @@ export class Worker {
   private readonly options: WorkerOptions;
   private readonly concurrency: number;
   private readonly leaseMs: number;
-  private readonly blocker: Redis;
+  private readonly blocker: RedisConnection;
   private readonly running = new Map<string, RunningJob>();
   private outcomes: Finished[] = [];
   private readonly wake = new Signal();
@@ -63,6 +65,7 @@ export class Worker {
   private started = false;
   private resolveDone!: () => void;
   private closing: Promise<void> | undefined;
+  private scheduler: Scheduler | undefined;
 
   constructor(queue: string, options: WorkerOptions) {
     this.options = options;
@@ -94,6 +97,10 @@ export class Worker {
     await this.handle.ready();
     await this.checkEvictionPolicy();
     this.leases.start();
+    if (this.options.schedules !== false) {
+      this.scheduler = new Scheduler(this.handle, { onWarning: (message) => this.warn(message) });
+      this.scheduler.start();
+    }
     void this.loop();
   }
 
@@ -109,6 +116,7 @@ export class Worker {
   private async shutdown(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.wake.fire();
+    const schedulerStopped = this.scheduler?.stop();
     const settled = Promise.all([...this.running.values()].map((job) => job.outcome));
     const timedOut = await Promise.race([settled.then(() => false), sleep(timeoutMs).then(() => true)]);
     if (timedOut) {
@@ -119,6 +127,7 @@ export class Worker {
     this.leases.stop();
     this.blocker.disconnect();
     await this.handle.close();
+    await schedulerStopped;
     this.resolveDone();
   }
 

@@ -70,3 +70,30 @@ describe('enqueue and inspect', () => {
     await until(async () => (await queue.counts()).cancelled === 1);
   });
 });
+
+describe('hostile payloads', () => {
+  it('refuses a payload over the size limit before writing anything', async () => {
+    const queue = open(uniqueQueue(), { maxPayloadBytes: 1000 });
+    await expect(queue.enqueue('big', { blob: 'x'.repeat(2000) })).rejects.toThrow(/over the 1000-byte limit/);
+    const defaults = open();
+    await expect(defaults.enqueue('big', { blob: 'x'.repeat(2 * 1024 * 1024) })).rejects.toBeInstanceOf(ValidationError);
+    expect(await queue.handle.call((r) => r.keys(`*${queue.name}*`))).toEqual([]);
+    expect(await queue.handle.call((r) => r.sismember('jobs:queues', queue.name))).toBe(0);
+  });
+
+  it('keeps __proto__ and constructor keys as plain data', async () => {
+    const queue = open();
+    const payload = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}') as object;
+    const { id } = await queue.enqueue('t', payload);
+    const job = await queue.requireJob(id);
+    expect(JSON.stringify(job.payload)).toBe(JSON.stringify(payload));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('treats ids with glob characters as plain, unknown ids', async () => {
+    const queue = open();
+    await queue.enqueue('t');
+    for (const id of ['*', '1*', '?', '[1]']) expect(await queue.getJob(id)).toBeNull();
+    await expect(queue.cancel('*')).rejects.toBeInstanceOf(JobNotFoundError);
+  });
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../connection.js';
 
 /** Each script with the number of KEYS it takes; see the header of each .lua file. */
 const SCRIPTS = {
@@ -10,6 +10,8 @@ const SCRIPTS = {
   cancel: 5,
   dlq_retry: 4,
   purge: 1,
+  fire: 10,
+  schedule_save: 2,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -32,13 +34,13 @@ function loadSources(): Map<ScriptName, string> {
   return sources;
 }
 
-const registered = new WeakSet<Redis>();
+const registered = new WeakSet<RedisConnection>();
 
 /**
  * Registers the scripts on a connection once. ioredis sends EVALSHA and falls back to
  * EVAL on NOSCRIPT, so a Redis restart or SCRIPT FLUSH is survived transparently.
  */
-export function registerScripts(redis: Redis): void {
+export function registerScripts(redis: RedisConnection): void {
   if (registered.has(redis)) return;
   for (const [name, lua] of loadSources()) {
     redis.defineCommand(commandName(name), { numberOfKeys: SCRIPTS[name], lua });
@@ -50,7 +52,7 @@ type ScriptCommand = (...args: ScriptArg[]) => Promise<ScriptReply>;
 
 /** Runs one script; `keys` must have exactly the count the script declares. */
 export async function runScript(
-  redis: Redis,
+  redis: RedisConnection,
   name: ScriptName,
   keys: readonly string[],
   args: readonly ScriptArg[],
