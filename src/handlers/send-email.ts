@@ -174,7 +174,9 @@ export async function sendEmailHandler(payload: unknown, ctx: JobContext): Promi
   const fromValue = reader.optionalString('from') ?? process.env[EMAIL_FROM_ENV];
   if (!fromValue) throw new PermanentError(`send-email: no sender: give "from" in the payload or set ${EMAIL_FROM_ENV}`);
   const [from] = parseAddresses('from', fromValue);
-  const senderAddress = addressparser(fromValue, { flatten: true })[0]?.address;
+  const senders = addressparser(fromValue, { flatten: true });
+  if (senders.length !== 1) throw new PermanentError(`send-email: the sender must be one address, got ${JSON.stringify(fromValue)}`);
+  const senderAddress = senders[0]?.address;
 
   // Explicit payload parts win over the template's; payload strings are never rendered.
   const parts: RenderedParts = template === undefined ? explicit : { ...(await renderTemplate(template, (dataValue ?? {}) as Record<string, unknown>)), ...explicit };

@@ -222,6 +222,7 @@ describe('send-email called directly', () => {
       [{ to: 'a@example.com', template: 'textonly' }, 'has no .subject file'],
       [{ to: 'a@example.com', template: 'textonly', data: [1] }, '"data" must be an object'],
       [{ to: 42, subject: 's', text: 't' }, '"to" must be an address string'],
+      [{ to: 'a@example.com', subject: 's', text: 't', from: 'a@example.com, b@example.com' }, 'the sender must be one address'],
     ];
     for (const [payload, message] of cases) {
       const error = await refuse(payload);
