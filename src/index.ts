@@ -16,3 +16,8 @@ export { builtinHandlers, type BuiltinHandlerOptions } from './handlers/index.js
 export { verifyWebhook, signWebhook, WebhookRetryableError, type WebhookPayload, type WebhookResult } from './handlers/webhook.js';
 export { type SendEmailPayload, type SendEmailResult } from './handlers/send-email.js';
 export { type ExecPayload, type ExecResult } from './handlers/exec.js';
+export { Schedules, type Schedule, type ScheduleFire, type SchedulesOptions, type ScheduleTarget } from './core/schedules.js';
+export { Scheduler, type SchedulerOptions } from './core/scheduler.js';
+export type { ScheduleSpec, ScheduleJobOptions, OverlapPolicy, MisfirePolicy } from './core/schedule-spec.js';
+export type { FiredTick, FireOutcome } from './core/schedule-fire.js';
+export { nextTick, formatInZone, validateCron, validateTimezone } from './core/cron-time.js';

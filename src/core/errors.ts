@@ -56,6 +56,25 @@ export class QueueFullError extends JobsError {
   }
 }
 
+/** `schedules.add` of a name that exists (use update, or add with `{ update: true }`). */
+export class ScheduleExistsError extends JobsError {
+  readonly schedule: string;
+  constructor(schedule: string, queue: string) {
+    super('SCHEDULE_EXISTS', `schedule "${schedule}" already exists in queue "${queue}"; update it instead`);
+    this.name = 'ScheduleExistsError';
+    this.schedule = schedule;
+  }
+}
+
+export class ScheduleNotFoundError extends JobsError {
+  readonly schedule: string;
+  constructor(schedule: string, queue: string) {
+    super('SCHEDULE_NOT_FOUND', `schedule "${schedule}" not found in queue "${queue}"`);
+    this.name = 'ScheduleNotFoundError';
+    this.schedule = schedule;
+  }
+}
+
 export class RedisUnavailableError extends JobsError {
   constructor(url: string, cause?: unknown) {
     const reason = cause instanceof Error ? `: ${cause.message}` : '';

@@ -33,6 +33,10 @@ export interface QueueKeys {
   readonly schedules: string;
   /** Zset of schedule names by next fire time. */
   readonly scheduleDue: string;
+  /** Hash of schedule run state: `<name>:last` (last job id), `<name>:queued` (tick held by queue-one). */
+  readonly scheduleState: string;
+  /** Zset of schedule names holding a queue-one tick, by when to check their last run again. */
+  readonly scheduleWaiting: string;
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
@@ -53,11 +57,18 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     events: `${base}events`,
     schedules: `${base}schedules`,
     scheduleDue: `${base}schedule-due`,
+    scheduleState: `${base}schedule-state`,
+    scheduleWaiting: `${base}schedule-waiting`,
   };
 }
 
 export function jobKey(keys: QueueKeys, id: string): string {
   return `${keys.base}j:${id}`;
+}
+
+/** List of a schedule's recent fires, newest first (JSON entries). */
+export function scheduleHistoryKey(keys: QueueKeys, name: string): string {
+  return `${keys.base}schedule-history:${name}`;
 }
 
 export function idempotencyKey(keys: QueueKeys, key: string): string {

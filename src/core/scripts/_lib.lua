@@ -2,7 +2,8 @@
 -- Job hash fields: t type, p payload, s state, a attempts, m maxAttempts, pr priority,
 -- c createdAt, d scheduledFor, sa startedAt, f finishedAt, e error, x stack, r result,
 -- g progress, bb/bc backoff base/cap, to timeout, k idempotency key, l lease token,
--- cx cancel requested. Key suffixes `j:<id>` and `idem:<key>` mirror keys.ts.
+-- cx cancel requested, sn/st schedule name and tick time (jobs fired by a cron schedule).
+-- Key suffixes `j:<id>` and `idem:<key>` mirror keys.ts.
 
 local function nowMs()
   local t = redis.call('TIME')
