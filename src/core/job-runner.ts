@@ -90,7 +90,7 @@ export class RunningJob {
       const message = error instanceof Error ? error.message : String(error);
       const stack = error instanceof Error ? (error.stack ?? '').slice(0, MAX_STACK) : '';
       const permanent = isPermanentError(error);
-      const delay = permanent ? -1 : retryDelay(this.job.attempt, this.job.backoff);
+      const delay = permanent ? -1 : nextRetryDelay(error, this.job);
       return { kind: 'fail', id, leaseToken, error: message || 'error without a message', stack, retryDelayMs: delay };
     }
   }
@@ -105,6 +105,17 @@ export class RunningJob {
       work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
+}
+
+/**
+ * The backoff delay, raised to an error's `retryAfterMs` (a peer's Retry-After) but never
+ * past the backoff cap.
+ */
+function nextRetryDelay(error: unknown, job: ClaimedJob): number {
+  const delay = retryDelay(job.attempt, job.backoff);
+  const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= delay) return delay;
+  return Math.min(job.backoff.capMs, Math.round(asked));
 }
 
 function encodeResult(result: unknown): string {

@@ -118,7 +118,10 @@ export class Worker {
     this.wake.fire();
     const schedulerStopped = this.scheduler?.stop();
     const settled = Promise.all([...this.running.values()].map((job) => job.outcome));
-    const timedOut = await Promise.race([settled.then(() => false), sleep(timeoutMs).then(() => true)]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
+    const timedOut = await Promise.race([settled.then(() => false), grace]);
+    clearTimeout(timer);
     if (timedOut) {
       for (const job of this.running.values()) job.abort('shutdown', 'worker shutting down');
       await Promise.all([...this.running.values()].map((job) => job.outcome));
