@@ -226,4 +226,24 @@ describe('ordering, delay, pause', () => {
       expect(gap).toBeLessThanOrEqual(bounds[i]! + 60);
     }
   });
+
+  it("honours an error's retryAfterMs, capped by the backoff cap", async () => {
+    const queue = open();
+    const starts: number[] = [];
+    const { id } = await queue.enqueue('busy', {}, { maxAttempts: 3, backoff: { baseMs: 10, capMs: 400 } });
+    const worker = work(queue, {
+      handlers: {
+        busy: () => {
+          starts.push(Date.now());
+          throw Object.assign(new Error('429 Too Many Requests'), { retryAfterMs: 250 + (starts.length - 1) * 10_000 });
+        },
+      },
+    });
+    await worker.start();
+    await queue.waitFor(id, { timeoutMs: 5000 });
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(240);
+    // the second asks for 10 s, but the cap is 400 ms
+    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(390);
+    expect(starts[2]! - starts[1]!).toBeLessThan(1500);
+  });
 });
