@@ -103,7 +103,13 @@ export function planFire(input: PlanInput): FirePlan {
   const cutoff = now - input.graceMs;
   const onTime: number[] = [];
   let next: number | null = null;
-  let cursor = Math.max(due, cutoff) - 1;
+  // `due` itself is taken as stored: around a DST gap cron-parser yields a shifted tick only
+  // when iterating from before the gap, so it is not derived again here.
+  let cursor = cutoff - 1;
+  if (due >= cutoff) {
+    onTime.push(due);
+    cursor = due;
+  }
   for (;;) {
     const tick = nextTick(expression, timezone, cursor);
     if (tick === null || tick > now) {
@@ -118,7 +124,7 @@ export function planFire(input: PlanInput): FirePlan {
   // Missed ticks lie in [due, cutoff): `due` is one of them.
   const keep = input.misfire === 'skip' ? 0 : input.misfire === 'run-once' ? 1 : input.maxCatchUp;
   const recent = ticksBefore(expression, timezone, cutoff, due, keep + 1);
-  if (recent.length === 0) recent.push(due);
+  if (recent.length <= keep && recent.at(-1) !== due) recent.push(due);
   const fired = recent.slice(0, keep).reverse();
   const dropped = recent.length > keep || keep === 0;
   let missed: FirePlan['missed'] = null;
