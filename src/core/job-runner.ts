@@ -36,10 +36,14 @@ const MAX_STACK = 8192;
 
 /** One running job: its abort controller and the promise of its outcome. */
 export class RunningJob {
-  readonly controller = new AbortController();
   readonly startedAt = performance.now();
   readonly outcome: Promise<Outcome>;
   private timer: NodeJS.Timeout | undefined;
+  // The AbortController is made only when a handler reads ctx.signal: most never do, and
+  // creating one per job is a measurable share of a fast worker's CPU.
+  private controller: AbortController | undefined;
+  private abortError: JobAbortedError | undefined;
+  private rejectRun: ((error: JobAbortedError) => void) | undefined;
 
   constructor(
     readonly job: ClaimedJob,
@@ -50,6 +54,8 @@ export class RunningJob {
     if (job.timeoutMs > 0) {
       this.timer = setTimeout(() => this.abort('timeout', `timed out after ${job.timeoutMs} ms`), job.timeoutMs);
     }
+    // the getter below needs this instance
+    const self = this;
     const ctx: JobContext = {
       id: job.id,
       queue,
@@ -57,19 +63,31 @@ export class RunningJob {
       attempt: job.attempt,
       maxAttempts: job.maxAttempts,
       createdAt: job.createdAt,
-      signal: this.controller.signal,
+      get signal(): AbortSignal {
+        return self.signal;
+      },
       progress: (value) => reportProgress(job, value),
     };
     this.outcome = this.execute(handlers, ctx).finally(() => clearTimeout(this.timer));
   }
 
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortError) this.controller.abort(this.abortError);
+    }
+    return this.controller.signal;
+  }
+
   abort(reason: AbortReason, message: string): void {
-    if (!this.controller.signal.aborted) this.controller.abort(new JobAbortedError(reason, message));
+    if (this.abortError) return;
+    this.abortError = new JobAbortedError(reason, message);
+    this.controller?.abort(this.abortError);
+    this.rejectRun?.(this.abortError);
   }
 
   get abortReason(): AbortReason | undefined {
-    const reason: unknown = this.controller.signal.reason;
-    return reason instanceof JobAbortedError ? reason.reason : undefined;
+    return this.abortError?.reason;
   }
 
   private async execute(handlers: HandlerMap, ctx: JobContext): Promise<Outcome> {
@@ -95,14 +113,12 @@ export class RunningJob {
     }
   }
 
-  /** Ends the attempt when the signal aborts, even if the handler ignores the signal. */
+  /** Ends the attempt when the job is aborted, even if the handler ignores its signal. */
   private untilAborted<T>(work: Promise<T>): Promise<T> {
-    const signal = this.controller.signal;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      if (this.abortError) return reject(this.abortError);
+      this.rejectRun = reject;
+      work.then(resolve, reject).finally(() => (this.rejectRun = undefined));
     });
   }
 }
