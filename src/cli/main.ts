@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { registerCronCommands } from './commands/cron.js';
+import { registerDlqCommands } from './commands/dlq.js';
+import { registerEnqueueCommand } from './commands/enqueue.js';
 import { registerJobCommands } from './commands/jobs.js';
+import { registerQueueCommands } from './commands/queues.js';
+import { registerStatsCommand } from './commands/stats.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { actionResult } from './context.js';
 import { EXIT, exitCodeFor, type ExitCode } from './errors.js';
 
@@ -24,15 +30,25 @@ export function buildProgram(): Command {
       'after',
       '\nExamples:\n  jobs enqueue send-email --data \'{"to":"a@example.com"}\'\n  jobs worker --concurrency 8\n  jobs list --state failed --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out',
     );
+  registerEnqueueCommand(program);
+  registerWorkerCommand(program);
   registerJobCommands(program);
+  registerStatsCommand(program);
+  registerDlqCommands(program);
+  registerQueueCommands(program);
+  registerCronCommands(program);
   return program;
 }
 
 /** Runs the CLI and resolves with the process exit code. Never throws. */
 export async function run(argv: string[]): Promise<ExitCode> {
   const program = buildProgram();
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  // Nested commands (dlq list, queue pause) too, or commander would exit by itself.
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExit);
+  };
+  overrideExit(program);
   const debug = argv.includes('--debug');
   try {
     actionResult.exitCode = EXIT.ok;

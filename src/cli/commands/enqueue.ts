@@ -1,0 +1,182 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDuration } from '../../core/duration.js';
+import { JobsError } from '../../core/errors.js';
+import type { Backoff } from '../../core/job.js';
+import { encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options.js';
+import type { Queue } from '../../core/queue.js';
+import { action, type CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { parseJson, readInput } from '../input.js';
+import { duration, wholeNumber } from '../parse.js';
+import { ProgressBar } from '../progress.js';
+import { waitAndReport } from './jobs.js';
+
+interface EnqueueFlags {
+  payload?: string;
+  data?: string;
+  ndjson?: string;
+  delay?: number;
+  at?: Date;
+  priority?: number;
+  maxAttempts?: number;
+  backoff?: Partial<Backoff>;
+  timeout?: number;
+  key?: string;
+  wait?: boolean;
+  waitTimeout?: number;
+}
+
+/** Jobs per enqueueMany call in --ndjson mode: one script call each, and one progress step. */
+const NDJSON_BATCH = 1000;
+
+function isoTime(value: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) {
+    throw new InvalidArgumentError(`"${value}" is not an ISO-8601 time; use e.g. 2030-01-31T09:00:00Z`);
+  }
+  return at;
+}
+
+/** `<base>[:<cap>]`, both durations, e.g. `2s:1m`. */
+function backoff(value: string): Partial<Backoff> {
+  const [base = '', cap, ...rest] = value.split(':');
+  try {
+    if (rest.length > 0) throw new Error('too many parts');
+    const baseMs = parseDuration(base, 'backoff base');
+    if (cap === undefined) return { baseMs };
+    const capMs = parseDuration(cap, 'backoff cap');
+    if (capMs < baseMs) throw new Error('the cap must not be below the base');
+    return { baseMs, capMs };
+  } catch (error) {
+    throw new InvalidArgumentError(`"${value}" is not <base>[:<cap>] (e.g. 2s or 2s:5m): ${(error as Error).message}`);
+  }
+}
+
+function enqueueOptions(flags: EnqueueFlags): EnqueueOptions {
+  const options: EnqueueOptions = {};
+  if (flags.delay !== undefined) options.delay = flags.delay;
+  if (flags.at !== undefined) options.runAt = flags.at;
+  if (flags.priority !== undefined) options.priority = flags.priority;
+  if (flags.maxAttempts !== undefined) options.maxAttempts = flags.maxAttempts;
+  if (flags.backoff !== undefined) options.backoff = flags.backoff;
+  if (flags.timeout !== undefined) options.timeout = flags.timeout;
+  if (flags.key !== undefined) options.idempotencyKey = flags.key;
+  return options;
+}
+
+/** Checks a job before anything is written; a bad option or type is a usage error. */
+function checkSpec(spec: JobSpec, where = ''): void {
+  try {
+    encodeJob(spec);
+  } catch (error) {
+    if (error instanceof JobsError) throw new UsageError(`${where}${error.message}; nothing was enqueued`);
+    throw error;
+  }
+}
+
+function checkFlags(flags: EnqueueFlags): void {
+  if (flags.delay !== undefined && flags.at !== undefined) throw new UsageError('give either --delay or --at, not both');
+  if (flags.payload !== undefined && flags.data !== undefined) throw new UsageError('give either --payload or --data, not both');
+  if (flags.waitTimeout !== undefined && !flags.wait) throw new UsageError('--wait-timeout needs --wait');
+  if (flags.ndjson !== undefined) {
+    const clash = (['payload', 'data', 'key', 'wait'] as const).find((name) => flags[name] !== undefined);
+    if (clash) throw new UsageError(`--ndjson cannot be combined with --${clash}: each line is one payload`);
+  }
+}
+
+async function singlePayload(flags: EnqueueFlags): Promise<unknown> {
+  if (flags.payload !== undefined) {
+    const source = flags.payload === '-' ? 'payload on stdin' : `payload file ${flags.payload}`;
+    return parseJson(await readInput(flags.payload, '--payload'), source);
+  }
+  if (flags.data !== undefined) return parseJson(flags.data, '--data');
+  return {};
+}
+
+async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags): Promise<0 | 1> {
+  const spec: JobSpec = { type, payload: await singlePayload(flags), options: enqueueOptions(flags) };
+  checkSpec(spec);
+  const { id, duplicate } = await queue.enqueue(spec.type, spec.payload, spec.options);
+  // A duplicate points at an earlier job, which may have moved on since.
+  const status = duplicate ? ((await queue.getJob(id))?.status ?? 'unknown') : 'pending';
+  if (duplicate) ctx.out.note(`idempotency key "${flags.key ?? ''}" was seen before: job ${id} (${status}) is the original; nothing enqueued`);
+  if (flags.wait) {
+    ctx.out.line(id);
+    const timeout = flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout };
+    return waitAndReport(ctx.out, await queue.waitFor(id, timeout));
+  }
+  ctx.out.data({ id, queue: queue.name, type, status, duplicate });
+  ctx.out.line(id);
+  return 0;
+}
+
+/** Parses every line before anything is written, so a bad line leaves the queue untouched. */
+function parseNdjson(text: string, type: string, options: EnqueueOptions): JobSpec[] {
+  const specs: JobSpec[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    const where = `--ndjson line ${index + 1}`;
+    const spec: JobSpec = { type, payload: parseJson(line, where), options };
+    checkSpec(spec, `${where}: `);
+    specs.push(spec);
+  });
+  return specs;
+}
+
+async function enqueueNdjson(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags, path: string): Promise<void> {
+  const specs = parseNdjson(await readInput(path, '--ndjson'), type, enqueueOptions(flags));
+  const bar = new ProgressBar(specs.length, `enqueue ${type}`);
+  const ids: string[] = [];
+  let duplicates = 0;
+  for (let start = 0; start < specs.length; start += NDJSON_BATCH) {
+    for (const result of await queue.enqueueMany(specs.slice(start, start + NDJSON_BATCH))) {
+      ids.push(result.id);
+      if (result.duplicate) duplicates += 1;
+    }
+    bar.update(ids.length);
+  }
+  bar.finish();
+  ctx.out.data({ count: ids.length, ids });
+  if (ids.length === 0) return ctx.out.note(`${path === '-' ? 'stdin' : path} holds no payloads; nothing enqueued`);
+  const range = ids.length === 1 ? `id ${ids[0]}` : `ids ${ids[0]}..${ids[ids.length - 1]}`;
+  ctx.out.line(`enqueued ${ids.length} "${type}" jobs to queue "${queue.name}" (${range})${duplicates ? `, ${duplicates} duplicates` : ''}`);
+}
+
+/** `jobs enqueue <type>`: one job from --data/--payload, or many from --ndjson. */
+export function registerEnqueueCommand(program: Command): void {
+  program
+    .command('enqueue <type>')
+    .description('add a job (prints its id), or one job per line of an NDJSON file')
+    .option('--data <json>', 'the payload as JSON (default {})')
+    .option('--payload <file>', 'read the payload from a JSON file (- for stdin)')
+    .option('--ndjson <file>', 'enqueue one job per line of this NDJSON file (- for stdin), in bulk')
+    .option('--delay <duration>', 'run no sooner than this from now (e.g. 10s, 5m)', duration)
+    .option('--at <time>', 'run no sooner than this ISO-8601 time', isoTime)
+    .option('--priority <n>', '0..1000, higher runs first (default 0)', wholeNumber(0))
+    .option('--max-attempts <n>', 'attempts before the job is dead-lettered (default 3)', wholeNumber(1))
+    .option('--backoff <base[:cap]>', 'retry delay base and cap (default 1s:1h)', backoff)
+    .option('--timeout <duration>', 'abort an attempt after this long', duration)
+    .option('--key <key>', 'idempotency key: enqueueing again with it returns the first job')
+    .option('--wait', 'wait for the job to finish and exit like `jobs wait`')
+    .option('--wait-timeout <duration>', 'with --wait: give up after this long (exit 5)', duration)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  jobs enqueue send-email --data \'{"to":"a@example.com"}\'',
+        '  jobs enqueue report --payload report.json --delay 10m --max-attempts 5 --backoff 5s:10m',
+        '  echo \'{"url":"https://example.com"}\' | jobs enqueue webhook --payload - --key order-42',
+        '  jobs enqueue resize --ndjson images.ndjson --json',
+        '  jobs enqueue build --data \'{"ref":"main"}\' --wait --wait-timeout 10m',
+      ].join('\n'),
+    )
+    .action(
+      action(async (ctx, type: string, flags: EnqueueFlags) => {
+        checkFlags(flags);
+        const queue = ctx.queue();
+        if (flags.ndjson !== undefined) return enqueueNdjson(ctx, queue, type, flags, flags.ndjson);
+        return enqueueOne(ctx, queue, type, flags);
+      }),
+    );
+}

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from './errors.js';
+
+/** Reads all of stdin as text. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The text of a file, or of stdin for `-`; a file that cannot be read is a usage error. */
+export async function readInput(path: string, option: string): Promise<string> {
+  if (path === '-') return readStdin();
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot read ${option} file ${path} (${reason}); check the path, or pass - for stdin`);
+  }
+}
+
+/** Parses JSON, naming where it came from when it is not valid. */
+export function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,78 @@
+import { asUnavailable, ensureConnected, openConnection, type RedisConnection } from './connection.js';
+import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, type QueueConnectionOptions } from './handle.js';
+import { queueRegistryKey } from './keys.js';
+import { validateName } from './options.js';
+import { Queue, type QueueCounts } from './queue.js';
+
+/** One queue as an overview shows it. */
+export interface QueueOverview {
+  name: string;
+  paused: boolean;
+  counts: Omit<QueueCounts, 'paused'>;
+  /** Jobs finished within the last `windowMs`. */
+  throughput: { succeeded: number; failed: number; windowMs: number; jobsPerSecond: number };
+}
+
+/**
+ * The queues of one prefix, as recorded in the `<prefix>:queues` set when a queue is first
+ * written to (enqueue, pause). Reads only that set and each queue's counters: no SCAN.
+ */
+export class QueueRegistry {
+  readonly prefix: string;
+  private readonly redis: RedisConnection;
+  private readonly url: string;
+  private readonly ownsConnection: boolean;
+
+  constructor(options: Pick<QueueConnectionOptions, 'connection' | 'prefix'> = {}) {
+    this.prefix = validateName('prefix', options.prefix ?? DEFAULT_PREFIX);
+    const opened = openConnection(options.connection ?? DEFAULT_REDIS_URL, 'client');
+    this.redis = opened.redis;
+    this.url = opened.url;
+    this.ownsConnection = opened.owned;
+  }
+
+  /** Names of the registered queues, sorted. */
+  async names(): Promise<string[]> {
+    await ensureConnected(this.redis, this.url);
+    try {
+      const names = await this.redis.smembers(queueRegistryKey(this.prefix));
+      return names.sort();
+    } catch (error) {
+      throw asUnavailable(error, this.url);
+    }
+  }
+
+  /** True when the queue has been written to under this prefix. */
+  async has(name: string): Promise<boolean> {
+    await ensureConnected(this.redis, this.url);
+    try {
+      return (await this.redis.sismember(queueRegistryKey(this.prefix), name)) === 1;
+    } catch (error) {
+      throw asUnavailable(error, this.url);
+    }
+  }
+
+  /** Counts and last-window throughput of every registered queue, sharing this connection. */
+  async overview(options: { throughputWindowMs?: number } = {}): Promise<QueueOverview[]> {
+    const windowMs = options.throughputWindowMs ?? 60_000;
+    const names = await this.names();
+    return Promise.all(
+      names.map(async (name): Promise<QueueOverview> => {
+        // The queue borrows this connection, so closing it is not needed.
+        const queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
+        const [{ paused, ...counts }, finished] = await Promise.all([queue.counts(), queue.throughput(windowMs)]);
+        const jobsPerSecond = Math.round(((finished.succeeded + finished.failed) / (windowMs / 1000)) * 100) / 100;
+        return { name, paused, counts, throughput: { ...finished, jobsPerSecond } };
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsConnection || this.redis.status === 'end') return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
