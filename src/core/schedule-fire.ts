@@ -6,8 +6,11 @@ import type { FirePlan } from './cron-time.js';
 /** How long a queue-one tick waits before its last run is checked again, in ms. */
 export const QUEUE_ONE_RECHECK_MS = 250;
 
-/** Idempotency window of the jobs a schedule creates (a tick's key is unique anyway). */
-const SCHEDULE_IDEMPOTENCY_MS = 24 * 3600 * 1000;
+/**
+ * How long a fired tick's idempotency key is kept. The compare-and-set already makes each tick
+ * fire once; the key is a second guard, kept short so an every-second schedule holds few keys.
+ */
+const SCHEDULE_IDEMPOTENCY_MS = 10 * 60 * 1000;
 
 export type FireOutcome = 'fired' | 'skipped' | 'queued' | 'triggered';
 

@@ -6,7 +6,10 @@ import { openTarget, type ScheduleTarget } from './schedules.js';
 import { Signal } from './signal.js';
 
 export interface SchedulerOptions extends QueueConnectionOptions {
-  /** The clock (epoch ms) ticks are judged by. Default Date.now; tests inject one. */
+  /**
+   * The clock (epoch ms) ticks are judged by. Default: the Redis server's clock, so workers on
+   * machines whose clocks disagree still fire each tick on time. Tests inject one.
+   */
   now?: () => number;
   /** Longest sleep between passes, in ms (a schedule added meanwhile is seen by then). Default 1000. */
   maxSleepMs?: number;
@@ -29,7 +32,7 @@ export class Scheduler {
   readonly handle: QueueHandle;
   private readonly owned: boolean;
   private readonly options: SchedulerOptions;
-  private readonly now: () => number;
+  private readonly clock: (() => number) | undefined;
   private readonly wake = new Signal();
   private stopping = false;
   private running: Promise<void> | undefined;
@@ -37,7 +40,7 @@ export class Scheduler {
   constructor(target: ScheduleTarget, options: SchedulerOptions = {}) {
     ({ handle: this.handle, owned: this.owned } = openTarget(target, options, 'worker'));
     this.options = options;
-    this.now = options.now ?? Date.now;
+    this.clock = options.now;
   }
 
   start(): void {
@@ -60,25 +63,26 @@ export class Scheduler {
    */
   async runOnce(): Promise<number> {
     const k = this.handle.keys;
-    const now = this.now();
+    // The earliest entries of both zsets and Redis's clock, in one round trip; an entry is due
+    // when its score is not after now.
     const replies = await this.handle.call((r) =>
-      r
-        .multi()
-        .zrangebyscore(k.scheduleDue, '-inf', now, 'WITHSCORES', 'LIMIT', 0, BATCH)
-        .zrangebyscore(k.scheduleWaiting, '-inf', now, 'LIMIT', 0, BATCH)
-        .zrange(k.scheduleDue, 0, 0, 'WITHSCORES')
-        .zrange(k.scheduleWaiting, 0, 0, 'WITHSCORES')
-        .exec(),
+      r.multi().zrange(k.scheduleDue, 0, BATCH - 1, 'WITHSCORES').zrange(k.scheduleWaiting, 0, BATCH - 1, 'WITHSCORES').time().exec(),
     );
-    const [due, waiting, firstDue, firstWaiting] = (replies ?? []).map(([, value]) => (value ?? []) as string[]);
-    const dueNames: string[] = [];
+    const [dueList, waitingList, time] = (replies ?? []).map(([, value]) => (value ?? []) as string[]);
+    const now = this.clock ? this.clock() : Number(time?.[0]) * 1000 + Math.floor(Number(time?.[1]) / 1000);
     const dueAt = new Map<string, number>();
-    for (let i = 0; i + 1 < (due ?? []).length; i += 2) {
-      const name = due?.[i] ?? '';
-      dueNames.push(name);
-      dueAt.set(name, Number(due?.[i + 1]));
-    }
-    const names = [...new Set([...dueNames, ...(waiting ?? [])])];
+    const waiting = new Set<string>();
+    let earliest = Infinity;
+    const scan = (list: string[] | undefined, take: (name: string, at: number) => void): void => {
+      for (let i = 0; i + 1 < (list ?? []).length; i += 2) {
+        const at = Number(list?.[i + 1]);
+        if (at <= now) take(list?.[i] ?? '', at);
+        else earliest = Math.min(earliest, at);
+      }
+    };
+    scan(dueList, (name, at) => dueAt.set(name, at));
+    scan(waitingList, (name) => waiting.add(name));
+    const names = [...new Set([...dueAt.keys(), ...waiting])];
     if (names.length > 0) {
       let failed = false;
       const definitions = await this.handle.call((r) => r.hmget(k.schedules, ...names));
@@ -91,7 +95,7 @@ export class Scheduler {
         try {
           const at = dueAt.get(name);
           if (at !== undefined) await this.fireDue(name, json, at, now);
-          if (waiting?.includes(name)) await this.fire(name, json, { mode: 'release' }, now);
+          if (waiting.has(name)) await this.fire(name, json, { mode: 'release' }, now);
         } catch (error) {
           this.options.onWarning?.(`schedule "${name}" could not fire: ${error instanceof Error ? error.message : String(error)}`);
           failed = true;
@@ -100,7 +104,6 @@ export class Scheduler {
       // More may be due already; after a failure, wait a moment rather than spin.
       return failed ? 1000 : 0;
     }
-    const earliest = Math.min(Number(firstDue?.[1] ?? Infinity), Number(firstWaiting?.[1] ?? Infinity));
     return Math.max(0, earliest - now);
   }
 

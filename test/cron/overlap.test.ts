@@ -77,3 +77,22 @@ describe('overlap policies with a slow handler (real time)', () => {
     await queue.close();
   });
 });
+
+describe('worker wiring', () => {
+  it.concurrent('a worker with schedules: false does not fire; one with the default does', async () => {
+    const queue = new Queue(uniqueQueue('wiring'), { connection: server.url });
+    const schedules = new Schedules(queue);
+    await schedules.add('s', { cron: '* * * * * *', type: 'noop' });
+    const handlers = { noop: () => undefined };
+    const idle = new Worker(queue.name, { connection: server.url, handlers, schedules: false });
+    await idle.start();
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect((await schedules.get('s')).lastJobId).toBeNull();
+    const firing = new Worker(queue.name, { connection: server.url, handlers });
+    await firing.start();
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await Promise.all([idle.close(1000), firing.close(1000)]);
+    expect((await schedules.get('s')).lastJobId).not.toBeNull();
+    await queue.close();
+  });
+});
