@@ -47,7 +47,7 @@ function overlapping(runs: Run[]): [Run, Run][] {
 
 describe('overlap policies with a slow handler (real time)', () => {
   it.concurrent('skip: no overlapping runs, skipped ticks are in the history', async () => {
-    const { runs, schedules, queue } = await runSlowSchedule('skip', 2200, 6500);
+    const { runs, schedules, queue } = await runSlowSchedule('skip', 2200, 5000);
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(overlapping(runs)).toEqual([]);
     const history = await schedules.history('slow');
@@ -59,7 +59,7 @@ describe('overlap policies with a slow handler (real time)', () => {
   });
 
   it.concurrent('queue-one: one tick waits behind the running one and starts when it ends', async () => {
-    const { runs, schedules, queue } = await runSlowSchedule('queue-one', 1500, 6500);
+    const { runs, schedules, queue } = await runSlowSchedule('queue-one', 1500, 5200);
     expect(runs.length).toBeGreaterThanOrEqual(3);
     expect(overlapping(runs)).toEqual([]);
     // back to back: each waiting run starts soon after the previous one ended
