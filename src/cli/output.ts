@@ -34,6 +34,8 @@ export interface JobJson {
   progress: unknown;
   timeoutMs: number | null;
   idempotencyKey: string | null;
+  /** The cron schedule and tick that fired the job. */
+  schedule: { name: string; tick: string } | null;
 }
 
 export function jobToJson(job: Job): JobJson {
@@ -56,6 +58,7 @@ export function jobToJson(job: Job): JobJson {
     progress: job.progress,
     timeoutMs: job.timeoutMs,
     idempotencyKey: job.idempotencyKey,
+    schedule: job.schedule ? { name: job.schedule.name, tick: job.schedule.tick.toISOString() } : null,
   };
 }
 

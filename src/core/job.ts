@@ -39,6 +39,8 @@ export interface Job<Payload = unknown, Result = unknown> {
   idempotencyKey: string | null;
   /** A cancel was asked for while the job was running. */
   cancelRequested: boolean;
+  /** The cron schedule and tick that fired this job, or null. */
+  schedule: { name: string; tick: Date } | null;
 }
 
 const time = (value: string | undefined): Date | null => (value ? new Date(Number(value)) : null);
@@ -77,6 +79,7 @@ export function decodeJob(queue: string, id: string, hash: Record<string, string
     backoff: { baseMs: integer(hash.bb, DEFAULT_BACKOFF.baseMs), capMs: integer(hash.bc, DEFAULT_BACKOFF.capMs) },
     idempotencyKey: hash.k ?? null,
     cancelRequested: hash.cx === '1',
+    schedule: hash.sn ? { name: hash.sn, tick: new Date(Number(hash.st ?? 0)) } : null,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { RedisConnection } from './connection.js';
 import { DeadLetterQueue } from './dlq.js';
 import { QueueEvents } from './events.js';
+import { Schedules } from './schedules.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import { decodeJob, type Job } from './job.js';
@@ -46,6 +47,7 @@ export class Queue {
   private readonly maxPayloadBytes: number;
   private dlq: DeadLetterQueue | undefined;
   private eventStream: QueueEvents | undefined;
+  private scheduleStore: Schedules | undefined;
 
   constructor(name: string, options: QueueOptions = {}) {
     this.handle = new QueueHandle(name, options, 'client');
@@ -72,6 +74,12 @@ export class Queue {
   get events(): QueueEvents {
     this.eventStream ??= new QueueEvents(this.handle);
     return this.eventStream;
+  }
+
+  /** The queue's cron schedules. */
+  get schedules(): Schedules {
+    this.scheduleStore ??= new Schedules(this);
+    return this.scheduleStore;
   }
 
   /** Adds one job. */

@@ -11,7 +11,10 @@ export interface SchedulerOptions extends QueueConnectionOptions {
    * machines whose clocks disagree still fire each tick on time. Tests inject one.
    */
   now?: () => number;
-  /** Longest sleep between passes, in ms (a schedule added meanwhile is seen by then). Default 1000. */
+  /**
+   * Longest sleep between passes, in ms (a schedule added meanwhile is seen by then). Default
+   * 5000: an idle worker then makes a scheduler round trip every 5 s, not every second.
+   */
   maxSleepMs?: number;
   /** Called for each tick handled by this scheduler (fired, skipped, queued). */
   onFire?: (schedule: string, tick: FiredTick) => void;
@@ -135,7 +138,7 @@ export class Scheduler {
   }
 
   private async loop(): Promise<void> {
-    const cap = this.options.maxSleepMs ?? 1000;
+    const cap = this.options.maxSleepMs ?? 5000;
     let failures = 0;
     while (!this.stopping) {
       let waitMs: number;

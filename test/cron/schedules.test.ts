@@ -101,6 +101,8 @@ describe('schedules: definitions', () => {
     const job = await queue.requireJob(jobId);
     expect(job).toMatchObject({ type: 'ping', payload: { a: 1 }, maxAttempts: 7, timeoutMs: 5000, status: 'pending' });
     expect(job.idempotencyKey).toBe(`cron:t:trigger:${clock.now()}`);
+    expect(job.schedule).toEqual({ name: 't', tick: new Date(clock.now()) });
+    expect((await queue.schedules.get('t')).name).toBe('t');
     const after = await schedules.get('t');
     expect(after.nextRunAt?.toISOString()).toBe('2024-01-01T01:00:00.000Z');
     expect(after.lastJobId).toBe(jobId);
