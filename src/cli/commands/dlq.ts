@@ -5,6 +5,7 @@ import { action } from '../context.js';
 import { UsageError } from '../errors.js';
 import { jobToJson } from '../output.js';
 import { duration, wholeNumber } from '../parse.js';
+import { plural } from '../text.js';
 import { printJob } from './jobs.js';
 
 /** A job that exists but is not dead-lettered is "not found" in the dead-letter queue (exit 3). */
@@ -75,14 +76,14 @@ export function registerDlqCommands(program: Command): void {
         if (!flags.all) {
           const retried = await notInDlqAsNotFound(queue.name, () => queue.deadLetters.retry(ids));
           ctx.out.data({ retried, ids });
-          return ctx.out.line(`${retried} jobs moved back to pending in queue "${queue.name}"`);
+          return ctx.out.line(`${plural(retried, 'job')} moved back to pending in queue "${queue.name}"`);
         }
         const which =
-          flags.type === undefined ? `all ${await queue.deadLetters.size()} failed jobs` : `every failed job of type "${flags.type}"`;
+          flags.type === undefined ? `all ${plural(await queue.deadLetters.size(), 'failed job')}` : `every failed job of type "${flags.type}"`;
         await ctx.confirm(`Retry ${which} in queue "${queue.name}"?`, flags.yes);
         const retried = await queue.deadLetters.retryAll(flags.type === undefined ? {} : { type: flags.type });
         ctx.out.data({ retried });
-        ctx.out.line(`${retried} jobs moved back to pending in queue "${queue.name}"`);
+        ctx.out.line(`${plural(retried, 'job')} moved back to pending in queue "${queue.name}"`);
       }),
     );
 
@@ -100,12 +101,12 @@ export function registerDlqCommands(program: Command): void {
         const queue = ctx.queue();
         const which =
           flags.olderThan === undefined
-            ? `all ${await queue.deadLetters.size()} failed jobs`
+            ? `all ${plural(await queue.deadLetters.size(), 'failed job')}`
             : `failed jobs older than ${formatDuration(flags.olderThan)}`;
         await ctx.confirm(`Delete ${which} of queue "${queue.name}" for good?`, flags.yes);
         const purged = await queue.deadLetters.purge(flags.olderThan === undefined ? {} : { olderThanMs: flags.olderThan });
         ctx.out.data({ purged });
-        ctx.out.line(`${purged} failed jobs deleted from queue "${queue.name}"`);
+        ctx.out.line(`${plural(purged, 'failed job')} deleted from queue "${queue.name}"`);
       }),
     );
 }

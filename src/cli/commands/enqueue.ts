@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { parseJson, readInput } from '../input.js';
 import { duration, wholeNumber } from '../parse.js';
 import { ProgressBar } from '../progress.js';
+import { plural } from '../text.js';
 import { waitAndReport } from './jobs.js';
 
 interface EnqueueFlags {
@@ -139,7 +140,7 @@ async function enqueueNdjson(ctx: CliContext, queue: Queue, type: string, flags:
   ctx.out.data({ count: ids.length, ids });
   if (ids.length === 0) return ctx.out.note(`${path === '-' ? 'stdin' : path} holds no payloads; nothing enqueued`);
   const range = ids.length === 1 ? `id ${ids[0]}` : `ids ${ids[0]}..${ids[ids.length - 1]}`;
-  ctx.out.line(`enqueued ${ids.length} "${type}" jobs to queue "${queue.name}" (${range})${duplicates ? `, ${duplicates} duplicates` : ''}`);
+  ctx.out.line(`enqueued ${plural(ids.length, `"${type}" job`)} to queue "${queue.name}" (${range})${duplicates ? `, ${plural(duplicates, 'duplicate')}` : ''}`);
 }
 
 /** `jobs enqueue <type>`: one job from --data/--payload, or many from --ndjson. */

@@ -11,6 +11,7 @@ import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { duration, wholeNumber } from '../parse.js';
+import { plural } from '../text.js';
 
 interface WorkerFlags {
   concurrency: number;
@@ -86,7 +87,7 @@ class AttemptLog {
       return;
     }
     const parts = Object.entries(this.counts).map(([status, n]) => `${n} ${status}`);
-    this.out.line(`worker stopped after ${formatDuration(elapsedMs)}: ${attempts} attempts (${parts.join(', ')})`);
+    this.out.line(`worker stopped after ${formatDuration(elapsedMs)}: ${plural(attempts, 'attempt')} (${parts.join(', ')})`);
   }
 }
 
@@ -123,12 +124,12 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
     if (!signalled) {
       signalled = true;
       ctx.out.note(
-        `jobs worker: ${signal}, shutting down: waiting up to ${formatDuration(flags.shutdownTimeout)} for ${running} running jobs` +
+        `jobs worker: ${signal}, shutting down: waiting up to ${formatDuration(flags.shutdownTimeout)} for ${plural(running, 'running job')}` +
           ' (Ctrl-C again to force)',
       );
       void closeAll();
     } else if (signal === 'SIGINT') {
-      ctx.out.note(`jobs worker: forced exit; ${running} running jobs return to the queue when their lease expires`);
+      ctx.out.note(`jobs worker: forced exit; ${plural(running, 'running job')} return to the queue when their lease expires`);
       process.exit(EXIT.failed);
     }
   };
