@@ -35,9 +35,4 @@ describe('scenario 5: Redis unreachable', () => {
     expect(result.code).toBe(4);
     expect(result.elapsedMs).toBeLessThan(5000);
     expect(result.stderr.trim()).toMatch(/^jobs: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
-  });
-    // a worker should either wait for Redis or fail with exit 4; it must not hang forever silently
-    expect([4, null]).toContain(result.code);
-    if (result.code === 4) expect(result.stderr).toMatch(/cannot reach Redis/);
-  });
-});
+  });});
