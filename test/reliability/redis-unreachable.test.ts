@@ -35,4 +35,5 @@ describe('scenario 5: Redis unreachable', () => {
     expect(result.code).toBe(4);
     expect(result.elapsedMs).toBeLessThan(5000);
     expect(result.stderr.trim()).toMatch(/^jobs: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
-  });});
+  });
+});
