@@ -21,3 +21,4 @@ export { Scheduler, type SchedulerOptions } from './core/scheduler.js';
 export type { ScheduleSpec, ScheduleJobOptions, OverlapPolicy, MisfirePolicy } from './core/schedule-spec.js';
 export type { FiredTick, FireOutcome } from './core/schedule-fire.js';
 export { nextTick, formatInZone, validateCron, validateTimezone } from './core/cron-time.js';
+export { QueueRegistry, type QueueOverview } from './core/queues.js';

@@ -25,7 +25,8 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file (default ./jobs.config.json when present)')
     .option('--json', 'print JSON on stdout, for scripts')
     .option('--debug', 'print stacks with errors')
-    .showHelpAfterError('(run with --help for usage)')
+    // commander's parse errors as one line, with the way to more help on it
+    .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
     .addHelpText(
       'after',
       '\nExamples:\n  jobs enqueue send-email --data \'{"to":"a@example.com"}\'\n  jobs worker --concurrency 8\n  jobs list --state failed --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out',

@@ -22,6 +22,8 @@ interface WorkerFlags {
   shutdownTimeout: number;
   allowExec?: boolean;
   execAllow?: string[];
+  /** false with --no-schedules */
+  schedules: boolean;
 }
 
 function commaList(value: string): string[] {
@@ -111,6 +113,7 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
         handlers,
         concurrency: flags.concurrency,
         exitWhenDrained: Boolean(flags.drain),
+        schedules: flags.schedules,
         ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
         onAttempt: (report) => log.record(name, report),
         onWarning: (message) => ctx.out.note(`jobs worker: warning (queue ${name}): ${message}`),
@@ -172,6 +175,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, wait this long for running jobs', duration, 30_000)
     .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')
     .option('--exec-allow <cmd,...>', 'with --allow-exec: only these commands may run', commaList)
+    .option('--no-schedules', 'do not take part in firing cron schedules')
     .addHelpText(
       'after',
       [
