@@ -1,4 +1,4 @@
-import { createRedis, type RedisConnection } from './connection.js';
+import type { RedisConnection } from './connection.js';
 import { ValidationError } from './errors.js';
 import type { QueueHandle } from './handle.js';
 
@@ -88,7 +88,7 @@ export class QueueEvents {
    * Redis on a connection of its own until `signal` aborts.
    */
   async *follow(options: { after?: string; signal?: AbortSignal } = {}): AsyncGenerator<JobEvent> {
-    const reader: RedisConnection = createRedis({ url: this.handle.url, role: 'worker' });
+    const reader: RedisConnection = this.handle.openBlockingConnection();
     const stop = (): void => reader.disconnect();
     options.signal?.addEventListener('abort', stop, { once: true });
     let last = options.after ?? '$';

@@ -1,4 +1,4 @@
-import { asUnavailable, ensureConnected, openConnection, type ConnectionRole, type RedisConnection } from './connection.js';
+import { asUnavailable, createRedis, ensureConnected, openConnection, type ConnectionRole, type RedisConnection } from './connection.js';
 import { ValidationError } from './errors.js';
 import { queueKeys, queueRegistryKey, type QueueKeys } from './keys.js';
 import { runScript, type ScriptArg, type ScriptName, type ScriptReply } from './scripts/index.js';
@@ -73,6 +73,17 @@ export class QueueHandle {
     } catch (error) {
       throw asUnavailable(error, this.url);
     }
+  }
+
+  /**
+   * A second connection to the same Redis, for blocking reads (a blocked connection can run
+   * nothing else). A handed-in connection is duplicated, keeping its TLS, credentials and db.
+   */
+  openBlockingConnection(): RedisConnection {
+    if (this.ownsConnection) return createRedis({ url: this.url, role: 'worker' });
+    const copy = this.redis.duplicate();
+    copy.on('error', () => undefined);
+    return copy;
   }
 
   /** Records the queue's name so `jobs queues` can list queues without a SCAN. */

@@ -70,12 +70,8 @@ describe('scenario 8: TLS and a queue-scoped ACL user', () => {
     }
   });
 
-  // KNOWN BUG (reported to the lead): a Worker handed a connection opens its blocking
-  // connection from a rebuilt `redis://host:port` URL (src/core/connection.ts openConnection),
-  // dropping TLS, user, password and db; the BZPOPMIN waits offline forever and an idle worker
-  // never wakes for new work. Proposed fix in src/core/worker.ts: duplicate() a handed-in
-  // connection for the blocker. `it.fails` turns red once fixed: make it `it` then.
-  it.fails('runs a library Worker on a connection that carries the CA, picking up work enqueued while idle', async () => {
+  // A Worker handed a connection duplicates it for its blocking reads, keeping TLS and credentials.
+  it('runs a library Worker on a connection that carries the CA, picking up work enqueued while idle', async () => {
     const options = { tls: { ca: readFileSync(certs.caFile) }, lazyConnect: true, maxRetriesPerRequest: null };
     const producerConnection = new Redis(url(), options);
     const workerConnection = new Redis(url(), options);
