@@ -8,17 +8,20 @@ export interface CliConfig {
   redis: string;
   prefix: string;
   queue: string;
+  /** Comma-separated payload/result keys whose values are hidden in output. */
+  redact: string;
 }
 
 export type ConfigSource = Partial<Record<keyof CliConfig, string | undefined>>;
 
-export const DEFAULT_CONFIG: Readonly<CliConfig> = { redis: DEFAULT_REDIS_URL, prefix: DEFAULT_PREFIX, queue: 'default' };
+export const DEFAULT_CONFIG: Readonly<CliConfig> = { redis: DEFAULT_REDIS_URL, prefix: DEFAULT_PREFIX, queue: 'default', redact: '' };
 
 /** Environment variables for each setting. */
 export const CONFIG_ENV: Readonly<Record<keyof CliConfig, string>> = {
   redis: 'REDIS_URL',
   prefix: 'JOBS_PREFIX',
   queue: 'JOBS_QUEUE',
+  redact: 'JOBS_REDACT',
 };
 
 /** Precedence: flag, then environment, then config file, then default. Pure. */
@@ -31,7 +34,7 @@ export function resolveConfig(
     const fromEnv = env[CONFIG_ENV[key]];
     return flags[key] ?? (fromEnv === '' ? undefined : fromEnv) ?? file[key] ?? DEFAULT_CONFIG[key];
   };
-  return { redis: pick('redis'), prefix: pick('prefix'), queue: pick('queue') };
+  return { redis: pick('redis'), prefix: pick('prefix'), queue: pick('queue'), redact: pick('redact') };
 }
 
 export const DEFAULT_CONFIG_FILE = 'jobs.config.json';
@@ -60,7 +63,7 @@ export function loadConfigFile(explicit: string | undefined, cwd = process.cwd()
   }
   const source: ConfigSource = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (!(key in DEFAULT_CONFIG)) throw new UsageError(`config file ${path}: unknown setting "${key}" (known: redis, prefix, queue)`);
+    if (!(key in DEFAULT_CONFIG)) throw new UsageError(`config file ${path}: unknown setting "${key}" (known: redis, prefix, queue, redact)`);
     if (typeof value !== 'string') throw new UsageError(`config file ${path}: "${key}" must be a string`);
     source[key as keyof CliConfig] = value;
   }

@@ -4,12 +4,14 @@ import { Queue } from '../core/queue.js';
 import { loadConfigFile, resolveConfig, type CliConfig } from './config.js';
 import { UsageError, type ExitCode } from './errors.js';
 import { Output } from './output.js';
+import { parseRedactList } from './redact.js';
 
 /** The global options every command sees. */
 interface GlobalFlags {
   redis?: string;
   prefix?: string;
   queue?: string;
+  redact?: string;
   config?: string;
   json?: boolean;
   debug?: boolean;
@@ -24,8 +26,12 @@ export class CliContext {
 
   constructor(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env) {
     const file = loadConfigFile(flags.config);
-    this.config = resolveConfig({ redis: flags.redis, prefix: flags.prefix, queue: flags.queue }, env, file);
-    this.out = new Output(Boolean(flags.json));
+    this.config = resolveConfig(
+      { redis: flags.redis, prefix: flags.prefix, queue: flags.queue, redact: flags.redact },
+      env,
+      file,
+    );
+    this.out = new Output(Boolean(flags.json), parseRedactList(this.config.redact));
     this.debug = Boolean(flags.debug);
   }
 

@@ -24,6 +24,10 @@ export function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
+    // V8's message quotes the text around the fault, which may hold a secret: keep only where.
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message)?.[1];
+    const where = position === undefined ? (/end of JSON/i.test(message) ? ' (it ends too early)' : '') : ` at character ${position}`;
+    throw new UsageError(`${source} is not valid JSON${where}`);
   }
 }

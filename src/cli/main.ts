@@ -22,6 +22,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--redis <url>', 'Redis URL (env REDIS_URL; default redis://127.0.0.1:6379)'))
     .addOption(new Option('--prefix <prefix>', 'key prefix (env JOBS_PREFIX; default jobs)'))
     .addOption(new Option('--queue <name>', 'queue name (env JOBS_QUEUE; default default)'))
+    .addOption(new Option('--redact <fields>', 'comma-separated payload keys shown as [redacted] (env JOBS_REDACT)'))
     .option('--config <file>', 'config file (default ./jobs.config.json when present)')
     .option('--json', 'print JSON on stdout, for scripts')
     .option('--debug', 'print stacks with errors')
@@ -51,6 +52,11 @@ export async function run(argv: string[]): Promise<ExitCode> {
   };
   overrideExit(program);
   const debug = argv.includes('--debug');
+  // `jobs ... | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     actionResult.exitCode = EXIT.ok;
     await program.parseAsync(argv);

@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Job } from '../core/job.js';
+import { redactValue } from './redact.js';
 
 /** Colour only for a terminal, and never when NO_COLOR is set. */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
@@ -38,13 +39,13 @@ export interface JobJson {
   schedule: { name: string; tick: string } | null;
 }
 
-export function jobToJson(job: Job): JobJson {
+export function jobToJson(job: Job, redact: ReadonlySet<string> = new Set()): JobJson {
   return {
     id: job.id,
     queue: job.queue,
     type: job.type,
     status: job.status,
-    payload: job.payload,
+    payload: redactValue(job.payload, redact),
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
     priority: job.priority,
@@ -54,8 +55,8 @@ export function jobToJson(job: Job): JobJson {
     finishedAt: iso(job.finishedAt),
     error: job.error,
     stack: job.stack,
-    result: job.result,
-    progress: job.progress,
+    result: redactValue(job.result, redact),
+    progress: redactValue(job.progress, redact),
     timeoutMs: job.timeoutMs,
     idempotencyKey: job.idempotencyKey,
     schedule: job.schedule ? { name: job.schedule.name, tick: job.schedule.tick.toISOString() } : null,
@@ -68,10 +69,22 @@ export class Output {
 
   constructor(
     readonly json: boolean,
+    /** Keys whose values are shown as "[redacted]" (--redact). */
+    readonly redactFields: ReadonlySet<string> = new Set(),
     private readonly stdout: NodeJS.WritableStream = process.stdout,
     private readonly stderr: NodeJS.WritableStream = process.stderr,
   ) {
     this.color = makeChalk(!json && colorEnabled());
+  }
+
+  /** A job as JSON, with --redact applied. */
+  job(job: Job): JobJson {
+    return jobToJson(job, this.redactFields);
+  }
+
+  /** Any payload-like value with --redact applied. */
+  redact(value: unknown): unknown {
+    return redactValue(value, this.redactFields);
   }
 
   /** One line for people; nothing in JSON mode (stdout carries only JSON then). */

@@ -53,7 +53,8 @@ export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_B
   try {
     payload = JSON.stringify(spec.payload ?? {});
   } catch (error) {
-    throw new ValidationError(`payload of a "${type}" job is not JSON-serialisable: ${(error as Error).message}`);
+    const reason = error instanceof RangeError ? 'it nests too deep' : (error as Error).message;
+    throw new ValidationError(`payload of a "${type}" job is not JSON-serialisable: ${reason}`);
   }
   if (payload === undefined) throw new ValidationError(`payload of a "${type}" job is not JSON-serialisable`);
   const bytes = Buffer.byteLength(payload);

@@ -6,12 +6,12 @@ import { DEFAULT_CONFIG, loadConfigFile, resolveConfig } from '../../src/cli/con
 import { UsageError } from '../../src/cli/errors.js';
 
 describe('resolveConfig precedence: flag > env > file > default', () => {
-  const file = { redis: 'redis://file:1', prefix: 'file-prefix', queue: 'file-queue' };
-  const env = { REDIS_URL: 'redis://env:2', JOBS_PREFIX: 'env-prefix', JOBS_QUEUE: 'env-queue' };
+  const file = { redis: 'redis://file:1', prefix: 'file-prefix', queue: 'file-queue', redact: 'fileSecret' };
+  const env = { REDIS_URL: 'redis://env:2', JOBS_PREFIX: 'env-prefix', JOBS_QUEUE: 'env-queue', JOBS_REDACT: 'envSecret' };
 
   it('uses defaults when nothing is set', () => {
     expect(resolveConfig({}, {}, {})).toEqual(DEFAULT_CONFIG);
-    expect(DEFAULT_CONFIG).toEqual({ redis: 'redis://127.0.0.1:6379', prefix: 'jobs', queue: 'default' });
+    expect(DEFAULT_CONFIG).toEqual({ redis: 'redis://127.0.0.1:6379', prefix: 'jobs', queue: 'default', redact: '' });
   });
 
   it('takes the file over defaults', () => {
@@ -19,11 +19,16 @@ describe('resolveConfig precedence: flag > env > file > default', () => {
   });
 
   it('takes the environment over the file', () => {
-    expect(resolveConfig({}, env, file)).toEqual({ redis: 'redis://env:2', prefix: 'env-prefix', queue: 'env-queue' });
+    expect(resolveConfig({}, env, file)).toEqual({
+      redis: 'redis://env:2',
+      prefix: 'env-prefix',
+      queue: 'env-queue',
+      redact: 'envSecret',
+    });
   });
 
   it('takes flags over everything', () => {
-    const flags = { redis: 'redis://flag:3', prefix: 'flag-prefix', queue: 'flag-queue' };
+    const flags = { redis: 'redis://flag:3', prefix: 'flag-prefix', queue: 'flag-queue', redact: 'flagSecret' };
     expect(resolveConfig(flags, env, file)).toEqual(flags);
   });
 
@@ -32,6 +37,7 @@ describe('resolveConfig precedence: flag > env > file > default', () => {
       redis: 'redis://file:1',
       prefix: 'p',
       queue: 'q',
+      redact: '',
     });
   });
 

@@ -47,14 +47,14 @@ export interface ScheduleJson {
   updatedAt: string;
 }
 
-export function scheduleToJson(s: Schedule): ScheduleJson {
+export function scheduleToJson(s: Schedule, out: Output): ScheduleJson {
   return {
     name: s.name,
     queue: s.queue,
     cron: s.cron,
     timezone: s.timezone,
     type: s.type,
-    payload: s.payload,
+    payload: out.redact(s.payload),
     options: s.options,
     overlap: s.overlap,
     misfire: s.misfire,
@@ -120,7 +120,7 @@ function printSchedule(out: Output, s: Schedule): void {
     ['queue', s.queue],
     ['schedule', `${s.cron} (${s.timezone})`],
     ['type', s.type],
-    ['payload', JSON.stringify(s.payload)],
+    ['payload', JSON.stringify(out.redact(s.payload))],
     ['options', JSON.stringify(s.options)],
     ['overlap', s.overlap],
     ['misfire', s.misfire],
@@ -171,7 +171,7 @@ export function registerCronCommands(program: Command): void {
           }
           throw error;
         }
-        ctx.out.data(scheduleToJson(added));
+        ctx.out.data(scheduleToJson(added, ctx.out));
         const next = added.nextRunAt ? `next run ${formatInZone(added.nextRunAt, added.timezone)}` : 'paused';
         ctx.out.line(`schedule ${added.name} saved: ${added.cron} (${added.timezone}) -> ${added.type}; ${next}`);
       }),
@@ -184,7 +184,7 @@ export function registerCronCommands(program: Command): void {
     .action(
       action(async (ctx) => {
         const list = await schedules(ctx).list();
-        ctx.out.data(list.map(scheduleToJson));
+        ctx.out.data(list.map((schedule) => scheduleToJson(schedule, ctx.out)));
         if (list.length === 0) return ctx.out.line('no schedules');
         ctx.out.table(
           ['name', 'schedule', 'zone', 'type', 'overlap', 'misfire', 'state', 'next run (zone)', 'next run (local)', 'last job'],
@@ -213,7 +213,7 @@ export function registerCronCommands(program: Command): void {
         const s = schedules(ctx);
         const schedule = await s.get(name);
         const history = await s.history(name, opts.limit);
-        ctx.out.data({ ...scheduleToJson(schedule), history: history.map(fireToJson) });
+        ctx.out.data({ ...scheduleToJson(schedule, ctx.out), history: history.map(fireToJson) });
         printSchedule(ctx.out, schedule);
         if (history.length === 0) return ctx.out.line('\nno fires yet');
         ctx.out.line();
@@ -267,7 +267,7 @@ export function registerCronCommands(program: Command): void {
         action(async (ctx, name: string) => {
           const s = schedules(ctx);
           const schedule = verb === 'pause' ? await s.pause(name) : await s.resume(name);
-          ctx.out.data(scheduleToJson(schedule));
+          ctx.out.data(scheduleToJson(schedule, ctx.out));
           ctx.out.line(`schedule ${name} ${verb === 'pause' ? 'paused' : `resumed; next run ${schedule.nextRunAt ? formatInZone(schedule.nextRunAt, schedule.timezone) : '-'}`}`);
         }),
       );

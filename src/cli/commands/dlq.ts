@@ -3,7 +3,6 @@ import { formatDuration } from '../../core/duration.js';
 import { InvalidStateError, JobsError } from '../../core/errors.js';
 import { action } from '../context.js';
 import { UsageError } from '../errors.js';
-import { jobToJson } from '../output.js';
 import { duration, wholeNumber } from '../parse.js';
 import { plural } from '../text.js';
 import { printJob } from './jobs.js';
@@ -38,7 +37,7 @@ export function registerDlqCommands(program: Command): void {
       action(async (ctx, flags: { type?: string; limit: number; offset: number }) => {
         const queue = ctx.queue();
         const jobs = await queue.deadLetters.list({ limit: flags.limit, offset: flags.offset, ...(flags.type ? { type: flags.type } : {}) });
-        ctx.out.data(jobs.map(jobToJson));
+        ctx.out.data(jobs.map((job) => ctx.out.job(job)));
         if (jobs.length === 0) return ctx.out.line(`no failed jobs in queue "${queue.name}"`);
         ctx.out.table(
           ['id', 'type', 'attempts', 'failed at', 'error'],
@@ -55,7 +54,7 @@ export function registerDlqCommands(program: Command): void {
       action(async (ctx, id: string) => {
         const queue = ctx.queue();
         const job = await notInDlqAsNotFound(queue.name, () => queue.deadLetters.get(id));
-        ctx.out.data(jobToJson(job));
+        ctx.out.data(ctx.out.job(job));
         printJob(ctx.out, job);
       }),
     );

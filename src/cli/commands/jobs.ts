@@ -4,7 +4,7 @@ import type { Job } from '../../core/job.js';
 import type { ListState } from '../../core/listing.js';
 import { action } from '../context.js';
 import { EXIT } from '../errors.js';
-import { jobToJson, type Output } from '../output.js';
+import type { Output } from '../output.js';
 import { duration, listState, wholeNumber } from '../parse.js';
 
 /** `jobs list`, `jobs show`, `jobs cancel`, `jobs wait`: inspect and steer single jobs. */
@@ -25,7 +25,7 @@ export function registerJobCommands(program: Command): void {
         const page = { limit: opts.limit, offset: opts.offset, ...(opts.type ? { type: opts.type } : {}) };
         const jobs: Job[] = [];
         for (const state of states) jobs.push(...(await queue.list(state, page)));
-        ctx.out.data(jobs.map(jobToJson));
+        ctx.out.data(jobs.map((job) => ctx.out.job(job)));
         if (jobs.length === 0) return ctx.out.line(`no ${states.join(' or ')} jobs in queue "${queue.name}"`);
         ctx.out.table(
           ['id', 'type', 'status', 'attempts', 'created', 'scheduled for', 'error'],
@@ -49,7 +49,7 @@ export function registerJobCommands(program: Command): void {
     .action(
       action(async (ctx, id: string) => {
         const job = await ctx.queue().requireJob(id);
-        ctx.out.data(jobToJson(job));
+        ctx.out.data(ctx.out.job(job));
         printJob(ctx.out, job);
       }),
     );
@@ -80,7 +80,7 @@ export function registerJobCommands(program: Command): void {
 
 /** Prints a finished job and returns the exit code `jobs wait` promises. */
 export function waitAndReport(out: Output, job: Job): 0 | 1 {
-  out.data(jobToJson(job));
+  out.data(out.job(job));
   out.line(`job ${job.id} ${out.state(job.status)}${job.error ? `: ${job.error}` : ''}`);
   return job.status === 'success' ? EXIT.ok : EXIT.failed;
 }
@@ -104,9 +104,9 @@ export function printJob(out: Output, job: Job): void {
   ];
   if (job.idempotencyKey) rows.push(['idempotency key', job.idempotencyKey]);
   for (const [label, value] of rows) out.line(`${c.bold(label.padEnd(16))}${value}`);
-  out.line(`${c.bold('payload'.padEnd(16))}${JSON.stringify(job.payload)}`);
-  if (job.progress !== null) out.line(`${c.bold('progress'.padEnd(16))}${JSON.stringify(job.progress)}`);
-  if (job.result !== null) out.line(`${c.bold('result'.padEnd(16))}${JSON.stringify(job.result)}`);
+  out.line(`${c.bold('payload'.padEnd(16))}${JSON.stringify(out.redact(job.payload))}`);
+  if (job.progress !== null) out.line(`${c.bold('progress'.padEnd(16))}${JSON.stringify(out.redact(job.progress))}`);
+  if (job.result !== null) out.line(`${c.bold('result'.padEnd(16))}${JSON.stringify(out.redact(job.result))}`);
   if (job.error) out.line(`${c.bold('error'.padEnd(16))}${c.red(job.error)}`);
   if (job.stack) out.line(c.gray(job.stack));
 }
