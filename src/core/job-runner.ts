@@ -13,6 +13,8 @@ export interface ClaimedJob {
   timeoutMs: number;
   backoff: Backoff;
   createdAt: Date;
+  /** When the job was due (enqueue time, its delay or its retry time), for the wait metric. */
+  dueAt: Date;
 }
 
 /** What a finished attempt reports back to Redis (see claim.lua). */
@@ -29,6 +31,8 @@ export interface AttemptReport {
   /** success, retrying (a retry is due), failed (dead-lettered), cancelled, or returned (handed back at shutdown). */
   status: 'success' | 'retrying' | 'failed' | 'cancelled' | 'returned';
   durationMs: number;
+  /** From when the job was due until this attempt started, in ms. */
+  waitMs: number;
   error?: string;
 }
 

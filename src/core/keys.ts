@@ -37,6 +37,8 @@ export interface QueueKeys {
   readonly scheduleState: string;
   /** Zset of schedule names holding a queue-one tick, by when to check their last run again. */
   readonly scheduleWaiting: string;
+  /** Set of ids of workers registered on this queue (entries: see workerKey). */
+  readonly workers: string;
 }
 
 export function queueKeys(prefix: string, queue: string): QueueKeys {
@@ -59,6 +61,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     scheduleDue: `${base}schedule-due`,
     scheduleState: `${base}schedule-state`,
     scheduleWaiting: `${base}schedule-waiting`,
+    workers: `${base}workers`,
   };
 }
 
@@ -69,6 +72,11 @@ export function jobKey(keys: QueueKeys, id: string): string {
 /** List of a schedule's recent fires, newest first (JSON entries). */
 export function scheduleHistoryKey(keys: QueueKeys, name: string): string {
   return `${keys.base}schedule-history:${name}`;
+}
+
+/** A live worker's entry (JSON), expiring unless its heartbeat refreshes it. */
+export function workerKey(keys: QueueKeys, workerId: string): string {
+  return `${keys.base}worker:${workerId}`;
 }
 
 export function idempotencyKey(keys: QueueKeys, key: string): string {

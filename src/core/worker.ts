@@ -1,4 +1,4 @@
-import { createRedis, type RedisConnection } from './connection.js';
+import type { RedisConnection } from './connection.js';
 import { ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { HandlerMap } from './handler.js';
@@ -7,6 +7,7 @@ import { RunningJob, type AttemptReport, type ClaimedJob, type Outcome } from '.
 import { LeaseKeeper } from './lease-keeper.js';
 import { Scheduler } from './scheduler.js';
 import { Signal, sleep } from './signal.js';
+import { WorkerRegistration, type WorkerRegistrationOptions } from './worker-registry.js';
 
 export interface WorkerOptions extends QueueConnectionOptions {
   /** Handlers by job type. */
@@ -27,6 +28,8 @@ export interface WorkerOptions extends QueueConnectionOptions {
   onWarning?: (message: string) => void;
   /** Take part in firing the queue's cron schedules (see Schedules). Default true. */
   schedules?: boolean;
+  /** How the worker lists itself for `jobs workers` (heartbeat and timeout); see WorkerRegistrationOptions. */
+  registration?: WorkerRegistrationOptions;
 }
 
 /** The claim script's reply, decoded. */
@@ -66,6 +69,8 @@ export class Worker {
   private resolveDone!: () => void;
   private closing: Promise<void> | undefined;
   private scheduler: Scheduler | undefined;
+  private registration: WorkerRegistration | undefined;
+  private looping = false;
 
   constructor(queue: string, options: WorkerOptions) {
     this.options = options;
@@ -76,7 +81,7 @@ export class Worker {
       throw new ValidationError('concurrency must be a whole number of at least 1');
     }
     if (!Number.isInteger(this.leaseMs) || this.leaseMs < 100) throw new ValidationError('leaseMs must be at least 100');
-    this.blocker = createRedis({ url: this.handle.url, role: 'worker' });
+    this.blocker = this.handle.openBlockingConnection();
     this.leases = new LeaseKeeper(this.handle, this.leaseMs, this.running, (message) => this.warn(message));
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -90,6 +95,16 @@ export class Worker {
     return this.running.size;
   }
 
+  /** True while the claim loop runs (for health checks: a worker whose loop died is not alive). */
+  get alive(): boolean {
+    return this.looping;
+  }
+
+  /** The id this worker is listed under in `jobs workers` (set once started). */
+  get registrationId(): string | undefined {
+    return this.registration?.id;
+  }
+
   /** Connects and starts claiming jobs. */
   async start(): Promise<void> {
     if (this.started) return;
@@ -101,7 +116,10 @@ export class Worker {
       this.scheduler = new Scheduler(this.handle, { onWarning: (message) => this.warn(message) });
       this.scheduler.start();
     }
-    void this.loop();
+    this.registration = new WorkerRegistration(this.handle, this.concurrency, () => this.running.size, this.options.registration);
+    await this.registration.start();
+    this.looping = true;
+    void this.loop().finally(() => (this.looping = false));
   }
 
   /**
@@ -127,6 +145,7 @@ export class Worker {
       await Promise.all([...this.running.values()].map((job) => job.outcome));
     }
     await this.flushRemaining();
+    await this.registration?.stop();
     this.leases.stop();
     this.blocker.disconnect();
     await this.handle.close();
@@ -207,6 +226,7 @@ export class Worker {
         timeoutMs: Number(f(6)),
         backoff: { baseMs: base < 0 ? DEFAULT_BACKOFF.baseMs : base, capMs: cap < 0 ? DEFAULT_BACKOFF.capMs : cap },
         createdAt: new Date(Number(f(9))),
+        dueAt: new Date(Number(f(10))),
       });
     }
     this.claimedTotal += jobs.length;
@@ -296,7 +316,9 @@ export class Worker {
 
 function describe({ outcome, running, durationMs }: Finished): AttemptReport {
   const { job } = running;
-  const base = { id: job.id, type: job.type, attempt: job.attempt, durationMs };
+  // The attempt started durationMs ago; the wait is from when the job was due until then.
+  const waitMs = Math.max(0, Date.now() - durationMs - job.dueAt.getTime());
+  const base = { id: job.id, type: job.type, attempt: job.attempt, durationMs, waitMs };
   if (outcome.kind === 'ok') return { ...base, status: 'success' };
   if (outcome.kind === 'back') return { ...base, status: 'returned' };
   const status =

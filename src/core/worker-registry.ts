@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ValidationError } from './errors.js';
+import type { QueueHandle } from './handle.js';
+import { workerKey } from './keys.js';
+
+/** How a worker announces itself to `jobs workers` and `jobs top`. */
+export interface WorkerRegistrationOptions {
+  /** Time between refreshes of the worker's entry, in ms. Default 5000 (one round trip of SET and SADD). */
+  heartbeatMs?: number;
+  /**
+   * An entry not refreshed for this long expires in Redis and drops out of listings (a
+   * SIGKILLed worker disappears after it), in ms. Default 15,000; at least twice heartbeatMs.
+   */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_WORKER_HEARTBEAT_MS = 5000;
+export const DEFAULT_WORKER_TIMEOUT_MS = 15_000;
+
+/** A worker as listings show it. */
+export interface LiveWorker {
+  /** `<host>:<pid>:<random>`, unique per Worker instance. */
+  id: string;
+  queue: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  /** Jobs running at the last heartbeat. */
+  busy: number;
+  startedAt: Date;
+  lastHeartbeatAt: Date;
+}
+
+/** The JSON stored in a worker's entry. */
+interface StoredWorker {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  busy: number;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+/**
+ * One worker's entry in its queue's worker set. The entry is a key with a TTL, so Redis
+ * itself forgets a worker that stopped refreshing it, whatever the clocks of the hosts say.
+ */
+export class WorkerRegistration {
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly heartbeatMs: number;
+  private readonly timeoutMs: number;
+  private readonly startedAt = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private writing = false;
+
+  constructor(
+    private readonly handle: QueueHandle,
+    private readonly concurrency: number,
+    private readonly busy: () => number,
+    options: WorkerRegistrationOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_WORKER_HEARTBEAT_MS;
+    this.timeoutMs = options.timeoutMs ?? Math.max(DEFAULT_WORKER_TIMEOUT_MS, 3 * this.heartbeatMs);
+    if (!Number.isInteger(this.heartbeatMs) || this.heartbeatMs < 50) {
+      throw new ValidationError('registration.heartbeatMs must be a whole number of at least 50');
+    }
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 2 * this.heartbeatMs) {
+      throw new ValidationError('registration.timeoutMs must be at least twice registration.heartbeatMs');
+    }
+  }
+
+  /** Writes the entry and keeps it fresh. Never throws: a worker runs without a listing entry. */
+  async start(): Promise<void> {
+    try {
+      // Registering the queue lets `jobs workers` find a worker whose queue has no job yet.
+      await this.handle.register();
+      await this.handle.call((r) => r.multi().sadd(this.handle.keys.workers, this.id).set(...this.entry()).exec());
+    } catch {
+      // Redis trouble is reported by the worker's own loop; the next heartbeat retries.
+    }
+    this.timer ??= setInterval(() => void this.refresh(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** Removes the entry at once, so a closed worker leaves listings without waiting for the timeout. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    try {
+      const k = this.handle.keys;
+      await this.handle.call((r) => r.multi().srem(k.workers, this.id).del(workerKey(k, this.id)).exec());
+    } catch {
+      // The entry expires by itself.
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    // While Redis is down a write waits in the offline queue; do not pile more behind it.
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      // SADD too: a lister may have forgotten the id while the entry had expired (Redis down).
+      await this.handle.call((r) => r.pipeline().set(...this.entry()).sadd(this.handle.keys.workers, this.id).exec());
+    } catch {
+      // Retried at the next heartbeat.
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private entry(): [key: string, value: string, px: 'PX', ttl: number] {
+    const stored: StoredWorker = {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      concurrency: this.concurrency,
+      busy: this.busy(),
+      startedAt: this.startedAt,
+      heartbeatAt: Date.now(),
+    };
+    return [workerKey(this.handle.keys, this.id), JSON.stringify(stored), 'PX', this.timeoutMs];
+  }
+}
+
+function decodeWorker(queue: string, json: string): LiveWorker | undefined {
+  try {
+    const w = JSON.parse(json) as Partial<StoredWorker>;
+    if (typeof w.id !== 'string' || typeof w.pid !== 'number') return undefined;
+    return {
+      id: w.id,
+      queue,
+      host: String(w.host ?? ''),
+      pid: w.pid,
+      concurrency: Number(w.concurrency ?? 0),
+      busy: Number(w.busy ?? 0),
+      startedAt: new Date(Number(w.startedAt ?? 0)),
+      lastHeartbeatAt: new Date(Number(w.heartbeatAt ?? 0)),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The live workers of one queue, oldest first: two commands (SMEMBERS, MGET), plus an SREM
+ * that forgets the ids of expired entries.
+ */
+export async function listLiveWorkers(handle: QueueHandle): Promise<LiveWorker[]> {
+  const k = handle.keys;
+  const ids = await handle.call((r) => r.smembers(k.workers));
+  if (ids.length === 0) return [];
+  const entries = await handle.call((r) => r.mget(...ids.map((id) => workerKey(k, id))));
+  const live: LiveWorker[] = [];
+  const gone: string[] = [];
+  ids.forEach((id, i) => {
+    const json = entries[i];
+    const worker = json ? decodeWorker(handle.name, json) : undefined;
+    if (worker) live.push(worker);
+    else gone.push(id);
+  });
+  if (gone.length > 0) await handle.call((r) => r.srem(k.workers, ...gone)).catch(() => undefined);
+  return live.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.id.localeCompare(b.id));
+}
