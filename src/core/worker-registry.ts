@@ -88,6 +88,8 @@ export class WorkerRegistration {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    // With Redis down, waiting to delete would only delay shutdown; the entry expires by itself.
+    if (this.handle.redis.status !== 'ready') return;
     try {
       const k = this.handle.keys;
       await this.handle.call((r) => r.multi().srem(k.workers, this.id).del(workerKey(k, this.id)).exec());

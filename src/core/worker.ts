@@ -55,7 +55,8 @@ export class Worker {
   /** Resolves when the worker has stopped (close, drain or maxJobs). */
   readonly done: Promise<void>;
   private readonly options: WorkerOptions;
-  private readonly concurrency: number;
+  /** Jobs run at once (the concurrency option). */
+  readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly blocker: RedisConnection;
   private readonly running = new Map<string, RunningJob>();
