@@ -1,5 +1,6 @@
 import { InvalidStateError, JobNotFoundError } from './errors.js';
 import type { QueueHandle } from './handle.js';
+import { jobKey } from './keys.js';
 import type { Job } from './job.js';
 import { fetchJobs, listJobs, type ListOptions } from './listing.js';
 
@@ -57,7 +58,7 @@ export class DeadLetterQueue {
       if (filter.type !== undefined) {
         const types = await this.handle.call((r) => {
           const pipeline = r.pipeline();
-          for (const id of ids) pipeline.hget(`${k.base}j:${id}`, 't');
+          for (const id of ids) pipeline.hget(jobKey(k, id), 't');
           return pipeline.exec();
         });
         chosen = ids.filter((_, i) => types?.[i]?.[1] === filter.type);

@@ -55,15 +55,15 @@ function parseJson(value: string | undefined): unknown {
   }
 }
 
-/** Builds a Job from its Redis hash (see the field list in scripts/_lib.lua). */
-export function decodeJob(queue: string, id: string, hash: Record<string, string>): Job {
+/** Builds a Job from its Redis hash (see the field list in scripts/_lib.lua) and payload string. */
+export function decodeJob(queue: string, id: string, hash: Record<string, string>, payloadJson: string | undefined): Job {
   const timeout = hash.to === undefined ? null : Number(hash.to);
   return {
     id,
     queue,
     type: hash.t ?? '',
     status: (hash.s ?? 'pending') as JobState,
-    payload: parseJson(hash.p),
+    payload: parseJson(payloadJson),
     attempts: integer(hash.a, 0),
     maxAttempts: integer(hash.m, DEFAULT_MAX_ATTEMPTS),
     priority: integer(hash.pr, 0),

@@ -3,7 +3,7 @@
  * tag `{queue}`, so every multi-key script runs on one Redis Cluster slot.
  */
 export interface QueueKeys {
-  /** Common prefix `<prefix>:{<queue>}:`; job hashes are `<base>j:<id>`. */
+  /** Common prefix `<prefix>:{<queue>}:`; job hashes are `<base>j:<id>`, payloads `<base>p:<id>`. */
   readonly base: string;
   /** Counter for job ids. */
   readonly seq: string;
@@ -77,6 +77,11 @@ export function scheduleHistoryKey(keys: QueueKeys, name: string): string {
 /** A live worker's entry (JSON), expiring unless its heartbeat refreshes it. */
 export function workerKey(keys: QueueKeys, workerId: string): string {
   return `${keys.base}worker:${workerId}`;
+}
+
+/** A job's payload (a string of its own, so the job hash stays a compact listpack). */
+export function payloadKey(keys: QueueKeys, id: string): string {
+  return `${keys.base}p:${id}`;
 }
 
 export function idempotencyKey(keys: QueueKeys, key: string): string {

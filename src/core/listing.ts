@@ -1,5 +1,6 @@
 import type { QueueHandle } from './handle.js';
 import { decodeJob, type Job, type JobState } from './job.js';
+import { jobKey, payloadKey } from './keys.js';
 
 /** A state as a view lists it: the job states plus "scheduled" (pending, due later). */
 export type ListState = JobState | 'scheduled';
@@ -66,15 +67,16 @@ export async function fetchJobs(handle: QueueHandle, ids: readonly string[]): Pr
   if (ids.length === 0) return [];
   const replies = await handle.call((r) => {
     const pipeline = r.pipeline();
-    for (const id of ids) pipeline.hgetall(`${handle.keys.base}j:${id}`);
+    for (const id of ids) pipeline.hgetall(jobKey(handle.keys, id)).get(payloadKey(handle.keys, id));
     return pipeline.exec();
   });
   const jobs: Job[] = [];
-  replies?.forEach(([error, hash], i) => {
-    const id = ids[i];
-    if (error || id === undefined) return;
-    const fields = hash as Record<string, string>;
-    if (Object.keys(fields).length > 0) jobs.push(decodeJob(handle.name, id, fields));
+  ids.forEach((id, i) => {
+    const [hashError, hash] = replies?.[2 * i] ?? [];
+    const [, payload] = replies?.[2 * i + 1] ?? [];
+    const fields = hash as Record<string, string> | undefined;
+    if (hashError || !fields || Object.keys(fields).length === 0) return;
+    jobs.push(decodeJob(handle.name, id, fields, typeof payload === 'string' ? payload : undefined));
   });
   return jobs;
 }

@@ -4,7 +4,7 @@ import { QueueEvents } from './events.js';
 import { Schedules } from './schedules.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
-import { decodeJob, type Job } from './job.js';
+import type { Job } from './job.js';
 import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EnqueueOptions, type JobSpec } from './options.js';
 
@@ -119,8 +119,8 @@ export class Queue {
 
   /** The job, or null when no job has this id (or it was removed by retention). */
   async getJob(id: string): Promise<Job | null> {
-    const hash = await this.handle.call((r) => r.hgetall(`${this.handle.keys.base}j:${id}`));
-    return Object.keys(hash).length === 0 ? null : decodeJob(this.name, id, hash);
+    const [job] = await fetchJobs(this.handle, [id]);
+    return job ?? null;
   }
 
   /** Like getJob, but throws JobNotFoundError. */

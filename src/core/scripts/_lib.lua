@@ -1,5 +1,5 @@
 -- Shared helpers, prepended to every script by scripts/index.ts.
--- Job hash fields: t type, p payload, s state, a attempts, m maxAttempts, pr priority,
+-- Job hash fields: t type, s state, a attempts, m maxAttempts, pr priority,
 -- c createdAt, d scheduledFor, sa startedAt, f finishedAt, e error, x stack, r result,
 -- g progress, bb/bc backoff base/cap, to timeout, k idempotency key, l lease token,
 -- cx cancel requested, sn/st schedule name and tick time (jobs fired by a cron schedule).
@@ -12,6 +12,16 @@ end
 
 local function jobKey(base, id)
   return base .. 'j:' .. id
+end
+
+-- The payload lives in a string of its own: a hash with one long value stops being a compact
+-- listpack and costs about twice the memory.
+local function payloadKey(base, id)
+  return base .. 'p:' .. id
+end
+
+local function deleteJob(base, id)
+  redis.call('DEL', jobKey(base, id), payloadKey(base, id))
 end
 
 -- Higher priority first, then older first; priority is 0..1000.
@@ -35,14 +45,14 @@ local function trimFinished(base, zkey, keepCount, keepAgeMs, now)
     if excess > 0 then
       local popped = redis.call('ZPOPMIN', zkey, math.min(excess, 200))
       for i = 1, #popped, 2 do
-        redis.call('DEL', jobKey(base, popped[i]))
+        deleteJob(base, popped[i])
       end
     end
   end
   if keepAgeMs > 0 then
     local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now - keepAgeMs, 'LIMIT', 0, 200)
     for i = 1, #old do
-      redis.call('DEL', jobKey(base, old[i]))
+      deleteJob(base, old[i])
     end
     if #old > 0 then
       redis.call('ZREM', zkey, unpack(old))
@@ -53,7 +63,7 @@ end
 -- Moves a job to a finished zset (success or cancelled), or deletes it when nothing is kept.
 local function finish(base, zkey, id, state, now, keepCount)
   if keepCount == 0 then
-    redis.call('DEL', jobKey(base, id))
+    deleteJob(base, id)
   else
     redis.call('HSET', jobKey(base, id), 's', state, 'f', now)
     redis.call('ZADD', zkey, now, id)
@@ -100,7 +110,7 @@ local function addJob(q, a, o, extra)
   local priority = tonumber(a[o + 5])
   local due = now
   if runAt >= 0 then due = runAt elseif delay > 0 then due = now + delay end
-  local fields = {'t', a[o + 1], 'p', a[o + 2], 's', 'pending', 'a', 0, 'm', a[o + 6], 'c', now, 'd', due}
+  local fields = {'t', a[o + 1], 's', 'pending', 'a', 0, 'm', a[o + 6], 'c', now, 'd', due}
   if priority > 0 then fields[#fields + 1] = 'pr'; fields[#fields + 1] = priority end
   if a[o + 7] ~= '-1' then fields[#fields + 1] = 'bb'; fields[#fields + 1] = a[o + 7] end
   if a[o + 8] ~= '-1' then fields[#fields + 1] = 'bc'; fields[#fields + 1] = a[o + 8] end
@@ -113,6 +123,7 @@ local function addJob(q, a, o, extra)
     for i = 1, #extra do fields[#fields + 1] = extra[i] end
   end
   redis.call('HSET', jobKey(q.base, id), unpack(fields))
+  redis.call('SET', payloadKey(q.base, id), a[o + 2])
   emit(q.base, 'enqueued', id, {'t', a[o + 1]})
   if due > now then
     redis.call('ZADD', q.delayed, due, id)

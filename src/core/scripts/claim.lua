@@ -111,17 +111,18 @@ local paused = redis.call('HGET', KEYS[9], 'paused') == '1'
 local got = 0
 local function take(id)
   local key = jobKey(base, id)
-  local j = redis.call('HMGET', key, 's', 't', 'p', 'a', 'm', 'to', 'bb', 'bc', 'c', 'd', 'l')
+  local j = redis.call('HMGET', key, 's', 't', 'a', 'm', 'to', 'bb', 'bc', 'c', 'd', 'l')
   if j[1] ~= 'pending' then return false end
-  local attempts = tonumber(j[4]) + 1
-  local token = tostring(tonumber(j[11] or '0') + 1)
+  local attempts = tonumber(j[3]) + 1
+  local token = tostring(tonumber(j[10] or '0') + 1)
   redis.call('HSET', key, 's', 'running', 'sa', now, 'a', attempts, 'l', token)
   redis.call('ZADD', KEYS[5], now + leaseMs, id)
   emit(base, 'started', id, {'t', j[2], 'a', attempts})
   local n = #claimed
-  claimed[n + 1] = id; claimed[n + 2] = token; claimed[n + 3] = j[2]; claimed[n + 4] = j[3]
-  claimed[n + 5] = attempts; claimed[n + 6] = j[5]; claimed[n + 7] = j[6] or '0'
-  claimed[n + 8] = j[7] or '-1'; claimed[n + 9] = j[8] or '-1'; claimed[n + 10] = j[9]; claimed[n + 11] = j[10]
+  claimed[n + 1] = id; claimed[n + 2] = token; claimed[n + 3] = j[2]
+  claimed[n + 4] = redis.call('GET', payloadKey(base, id)) or 'null'
+  claimed[n + 5] = attempts; claimed[n + 6] = j[4]; claimed[n + 7] = j[5] or '0'
+  claimed[n + 8] = j[6] or '-1'; claimed[n + 9] = j[7] or '-1'; claimed[n + 10] = j[8]; claimed[n + 11] = j[9]
   return true
 end
 if not paused and want > 0 then

@@ -6,7 +6,7 @@
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 if #ids == 0 then return 0 end
 for _, id in ipairs(ids) do
-  redis.call('DEL', jobKey(ARGV[1], id))
+  deleteJob(ARGV[1], id)
 end
 redis.call('ZREM', KEYS[1], unpack(ids))
 return #ids
