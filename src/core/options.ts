@@ -47,7 +47,10 @@ function wholeNumber(name: string, value: number, min: number, max: number): num
 }
 
 /** Checks one job and turns it into enqueue.lua's arguments; throws before anything is written. */
-export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): (string | number)[] {
+/** A validated job as enqueue.lua's arguments. */
+export type EncodedJob = (string | number)[];
+
+export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): EncodedJob {
   const type = validateName('job type', spec.type);
   let payload: string | undefined;
   try {

@@ -1,4 +1,5 @@
 import type { RedisConnection } from './connection.js';
+import { Coalescer } from './coalescer.js';
 import { DeadLetterQueue } from './dlq.js';
 import { QueueEvents } from './events.js';
 import { Schedules } from './schedules.js';
@@ -6,7 +7,7 @@ import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, Vali
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { Job } from './job.js';
 import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EnqueueOptions, type JobSpec } from './options.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EncodedJob, type EnqueueOptions, type JobSpec } from './options.js';
 
 export interface QueueOptions extends QueueConnectionOptions {
   /** Refuse enqueues that would take the pending jobs (ready and scheduled) past this. Default: no limit. */
@@ -82,14 +83,22 @@ export class Queue {
     return this.scheduleStore;
   }
 
-  /** Adds one job. */
+  /**
+   * Adds one job. Enqueues made in the same turn of the event loop share one script call;
+   * each is still validated on its own and reported on its own.
+   */
   async enqueue<Payload>(type: string, payload?: Payload, options?: EnqueueOptions): Promise<EnqueueResult> {
     const spec: JobSpec = { type };
     if (payload !== undefined) spec.payload = payload;
     if (options !== undefined) spec.options = options;
-    const [result] = await this.enqueueMany([spec]);
-    if (!result) throw new Error('enqueue returned no job');
-    return result;
+    const encoded = encodeJob(spec, this.maxPayloadBytes);
+    // With a pending limit, one caller's job must not be refused because of its neighbours'.
+    if (this.maxPending > 0) {
+      const [result] = await this.writeJobs([encoded]);
+      if (!result) throw new Error('enqueue returned no job');
+      return result;
+    }
+    return this.coalescer.add(encoded);
   }
 
   /**
@@ -97,7 +106,12 @@ export class Queue {
    * is written; each batch is atomic.
    */
   async enqueueMany(specs: readonly JobSpec[]): Promise<EnqueueResult[]> {
-    const encoded = specs.map((spec) => encodeJob(spec, this.maxPayloadBytes));
+    return this.writeJobs(specs.map((spec) => encodeJob(spec, this.maxPayloadBytes)));
+  }
+
+  private readonly coalescer = new Coalescer<EncodedJob, EnqueueResult>((jobs) => this.writeJobs(jobs));
+
+  private async writeJobs(encoded: readonly EncodedJob[]): Promise<EnqueueResult[]> {
     await this.handle.register();
     const k = this.handle.keys;
     const results: EnqueueResult[] = [];
