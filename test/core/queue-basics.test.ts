@@ -103,12 +103,12 @@ describe('concurrent enqueues', () => {
     const queue = open();
     const calls = Array.from({ length: 500 }, (_, n) => queue.enqueue('t', { n }));
     const sameKey = [queue.enqueue('t', {}, { idempotencyKey: 'k' }), queue.enqueue('t', {}, { idempotencyKey: 'k' })];
-    const bad = queue.enqueue('t', {}, { priority: -1 });
+    const bad = expect(queue.enqueue('t', {}, { priority: -1 })).rejects.toBeInstanceOf(ValidationError);
     const results = await Promise.all(calls);
     expect(new Set(results.map((r) => r.id)).size).toBe(500);
     const [first, second] = await Promise.all(sameKey);
     expect(second).toEqual({ id: first!.id, duplicate: true });
-    await expect(bad).rejects.toBeInstanceOf(ValidationError);
+    await bad;
     expect((await queue.counts()).pending).toBe(501);
     const jobs = await queue.getJobs(results.slice(0, 3).map((r) => r.id));
     expect(jobs.map((j) => j.payload)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
