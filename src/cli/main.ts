@@ -3,10 +3,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerCronCommands } from './commands/cron.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
+import { registerEventsCommands } from './commands/events.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerQueueCommands } from './commands/queues.js';
 import { registerStatsCommand } from './commands/stats.js';
+import { registerTopCommand } from './commands/top.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerWorkersCommand } from './commands/workers.js';
 import { actionResult } from './context.js';
 import { EXIT, exitCodeFor, type ExitCode } from './errors.js';
 
@@ -39,6 +42,9 @@ export function buildProgram(): Command {
   registerDlqCommands(program);
   registerQueueCommands(program);
   registerCronCommands(program);
+  registerEventsCommands(program);
+  registerWorkersCommand(program);
+  registerTopCommand(program);
   return program;
 }
 

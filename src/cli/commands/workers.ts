@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { formatDuration } from '../../core/duration.js';
+import type { LiveWorker } from '../../core/worker-registry.js';
+import { liveWorkersOfPrefix } from '../../observability/workers.js';
+import { action } from '../context.js';
+
+/** A worker as `jobs workers --json` prints it. */
+export interface WorkerJson {
+  id: string;
+  queue: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  busy: number;
+  startedAt: string;
+  lastHeartbeatAt: string;
+  uptimeMs: number;
+}
+
+export function workerToJson(worker: LiveWorker, now = Date.now()): WorkerJson {
+  return {
+    id: worker.id,
+    queue: worker.queue,
+    host: worker.host,
+    pid: worker.pid,
+    concurrency: worker.concurrency,
+    busy: worker.busy,
+    startedAt: worker.startedAt.toISOString(),
+    lastHeartbeatAt: worker.lastHeartbeatAt.toISOString(),
+    uptimeMs: Math.max(0, now - worker.startedAt.getTime()),
+  };
+}
+
+/** "3s ago" for a time in the past. */
+export function ago(date: Date, now = Date.now()): string {
+  return `${formatDuration(Math.max(0, now - date.getTime()))} ago`;
+}
+
+/** `jobs workers`: the live workers of every queue of the prefix. */
+export function registerWorkersCommand(program: Command): void {
+  program
+    .command('workers')
+    .description('live workers of every queue (a worker drops out when its heartbeat is older than its timeout, 15 s by default)')
+    .option('--queues <a,b>', 'only workers of these queues', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
+    .addHelpText('after', '\nExamples:\n  jobs workers\n  jobs workers --queues emails,webhooks\n  jobs workers --json | jq \'map(.busy) | add\'')
+    .action(
+      action(async (ctx, flags: { queues?: string[] }) => {
+        const all = await liveWorkersOfPrefix({ connection: ctx.config.redis, prefix: ctx.config.prefix });
+        const workers = flags.queues ? all.filter((w) => flags.queues?.includes(w.queue)) : all;
+        const now = Date.now();
+        ctx.out.data(workers.map((w) => workerToJson(w, now)));
+        if (workers.length === 0) return ctx.out.line('no live workers');
+        ctx.out.table(
+          ['queue', 'host', 'pid', 'busy', 'uptime', 'last heartbeat', 'id'],
+          workers.map((w) => [
+            w.queue,
+            w.host,
+            w.pid,
+            `${w.busy}/${w.concurrency}`,
+            formatDuration(now - w.startedAt.getTime()),
+            ago(w.lastHeartbeatAt, now),
+            ctx.out.color.gray(w.id),
+          ]),
+        );
+      }),
+    );
+}
