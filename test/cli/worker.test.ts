@@ -43,7 +43,7 @@ describe('jobs worker', () => {
     const { id: slow } = await queue.enqueue('sleep', { ms: 100 });
     const { id: later } = await queue.enqueue('echo', {}, { delay: 3_600_000 });
 
-    const result = await runCli(['worker', '--handlers', HANDLERS_FIXTURE, '--drain', '--concurrency', '2'], cli);
+    const result = await runCli(['worker', '--handlers', HANDLERS_FIXTURE, '--drain', '--concurrency', '2', '--log-format', 'pretty'], cli);
     expect(result.code).toBe(0);
     expect(await states(queue, [echo, flaky, slow, later])).toEqual(['success', 'failed', 'success', 'pending']);
     expect((await queue.requireJob(flaky)).attempts).toBe(2);

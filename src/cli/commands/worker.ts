@@ -2,16 +2,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import { formatDuration } from '../../core/duration.js';
 import type { HandlerMap, JobHandler } from '../../core/handler.js';
-import type { AttemptReport } from '../../core/job-runner.js';
 import { Worker } from '../../core/worker.js';
 import { builtinHandlers } from '../../handlers/index.js';
+import { JobMetrics } from '../../observability/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import type { Output } from '../output.js';
 import { duration, wholeNumber } from '../parse.js';
-import { plural } from '../text.js';
+import { logFormat, resolveLogFormat, WorkerLog, type LogFormat } from '../worker-log.js';
 
 interface WorkerFlags {
   concurrency: number;
@@ -24,6 +23,8 @@ interface WorkerFlags {
   execAllow?: string[];
   /** false with --no-schedules */
   schedules: boolean;
+  metricsPort?: number;
+  logFormat?: LogFormat;
 }
 
 function commaList(value: string): string[] {
@@ -60,39 +61,6 @@ export async function loadHandlerModule(path: string, cwd = process.cwd()): Prom
   return handlers;
 }
 
-/** Logs each attempt and keeps the counts for the summary. */
-class AttemptLog {
-  readonly counts: Record<AttemptReport['status'], number> = { success: 0, retrying: 0, failed: 0, cancelled: 0, returned: 0 };
-  private readonly startedAt = Date.now();
-
-  constructor(private readonly out: Output) {}
-
-  record(queue: string, report: AttemptReport): void {
-    this.counts[report.status] += 1;
-    const durationMs = Math.round(report.durationMs);
-    if (this.out.json) {
-      this.out.jsonLine({ event: 'attempt', time: new Date().toISOString(), queue, ...report, durationMs });
-      return;
-    }
-    const error = report.error ? `: ${report.error}` : '';
-    this.out.line(
-      `${new Date().toISOString()} ${queue} ${report.id} ${report.type} ${this.out.state(report.status)} ` +
-        `attempt ${report.attempt} ${formatDuration(durationMs)}${error}`,
-    );
-  }
-
-  summary(reason: 'signal' | 'done'): void {
-    const elapsedMs = Date.now() - this.startedAt;
-    const attempts = Object.values(this.counts).reduce((sum, n) => sum + n, 0);
-    if (this.out.json) {
-      this.out.jsonLine({ event: 'summary', reason, attempts, ...this.counts, elapsedMs });
-      return;
-    }
-    const parts = Object.entries(this.counts).map(([status, n]) => `${n} ${status}`);
-    this.out.line(`worker stopped after ${formatDuration(elapsedMs)}: ${plural(attempts, 'attempt')} (${parts.join(', ')})`);
-  }
-}
-
 async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
   if (flags.execAllow && !flags.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
   const queues = flags.queues ?? [ctx.config.queue];
@@ -104,7 +72,8 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
   const handlers: HandlerMap = { ...builtin, ...user };
   if (Object.keys(handlers).length === 0) throw new UsageError('no handlers to run: pass --handlers <module>');
 
-  const log = new AttemptLog(ctx.out);
+  const log = new WorkerLog(resolveLogFormat(flags.logFormat, ctx.out.json));
+  const metrics = flags.metricsPort === undefined ? undefined : new JobMetrics();
   const workers = queues.map(
     (name) =>
       new Worker(name, {
@@ -115,8 +84,8 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
         exitWhenDrained: Boolean(flags.drain),
         schedules: flags.schedules,
         ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
-        onAttempt: (report) => log.record(name, report),
-        onWarning: (message) => ctx.out.note(`jobs worker: warning (queue ${name}): ${message}`),
+        onAttempt: metrics ? metrics.attemptObserver(name, (report) => log.attempt(name, report)) : (report) => log.attempt(name, report),
+        onWarning: (message) => log.warning(name, message),
       }),
   );
   const closeAll = (): Promise<unknown> => Promise.all(workers.map((worker) => worker.close(flags.shutdownTimeout)));
@@ -126,34 +95,31 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
     const running = workers.reduce((sum, worker) => sum + worker.busy, 0);
     if (!signalled) {
       signalled = true;
-      ctx.out.note(
-        `jobs worker: ${signal}, shutting down: waiting up to ${formatDuration(flags.shutdownTimeout)} for ${plural(running, 'running job')}` +
-          ' (Ctrl-C again to force)',
-      );
+      log.shutdown(signal, running, flags.shutdownTimeout);
       void closeAll();
     } else if (signal === 'SIGINT') {
-      ctx.out.note(`jobs worker: forced exit; ${plural(running, 'running job')} return to the queue when their lease expires`);
+      log.forcedExit(running);
       process.exit(EXIT.failed);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let metricsServer: MetricsServer | undefined;
   try {
     try {
       await Promise.all(workers.map((worker) => worker.start()));
+      for (const worker of workers) log.watchConnection(worker);
+      if (flags.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: flags.metricsPort, workers, ...(metrics ? { metrics } : {}) });
     } catch (error) {
       await closeAll();
       throw error;
     }
     const types = Object.keys(handlers).sort();
-    if (ctx.out.json) {
-      ctx.out.jsonLine({ event: 'started', queues, concurrency: flags.concurrency, handlers: types, pid: process.pid });
-    } else {
-      ctx.out.line(`worker on ${queues.join(', ')} (concurrency ${flags.concurrency}), handlers: ${types.join(', ')}; Ctrl-C to stop`);
-    }
+    log.started({ queues, concurrency: flags.concurrency, handlers: types, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
     await Promise.all(workers.map((worker) => worker.done));
     log.summary(signalled ? 'signal' : 'done');
   } finally {
+    await metricsServer?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     // Everything is recorded in Redis by now; a timer left by a handler module or a library
@@ -176,6 +142,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')
     .option('--exec-allow <cmd,...>', 'with --allow-exec: only these commands may run', commaList)
     .option('--no-schedules', 'do not take part in firing cron schedules')
+    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (all interfaces)', wholeNumber(0))
+    .option('--log-format <format>', 'pretty or json (one object per line); default pretty on a terminal, json otherwise', logFormat)
     .addHelpText(
       'after',
       [
@@ -185,6 +153,7 @@ export function registerWorkerCommand(program: Command): void {
         '  jobs worker --queues emails,webhooks --shutdown-timeout 1m',
         '  jobs worker --handlers ./handlers.js --drain --json   # CI: run the queue to completion',
         '  jobs worker --allow-exec --exec-allow convert,ffmpeg',
+        '  jobs worker --handlers ./handlers.js --metrics-port 9464 --log-format json',
         '',
         'handlers.js:',
         '  export default { "resize": async (payload, ctx) => ({ ok: true }) };',
