@@ -88,8 +88,8 @@ function printEvent(out: Output, e: JobEvent): void {
 async function printEvents(ctx: CliContext, flags: EventsFlags): Promise<void> {
   const queue = ctx.queue();
   if (!(await queue.events.enabled())) {
+    // Stored events are still printed: they stay until trimmed.
     ctx.out.note(`jobs events: events are off for queue "${queue.name}"; turn them on with: jobs events enable --queue ${queue.name}`);
-    if (!flags.follow) return;
   }
   const controller = new AbortController();
   const stop = (): void => controller.abort();
