@@ -12,7 +12,8 @@ export interface TopLayout {
   source: string;
 }
 
-const BARS = ' ▁▂▃▄▅▆▇█';
+// A zero is a dot, so an idle stretch still shows the time axis.
+const BARS = '·▁▂▃▄▅▆▇█';
 
 /** A sparkline of `values` scaled to their maximum, one character each, the last `width` values. */
 export function sparkline(values: readonly number[], width: number): string {
