@@ -6,7 +6,7 @@ import { workerKey } from './keys.js';
 
 /** How a worker announces itself to `jobs workers` and `jobs top`. */
 export interface WorkerRegistrationOptions {
-  /** Time between refreshes of the worker's entry, in ms. Default 5000 (one round trip of SET and SADD). */
+  /** Time between refreshes of the worker's entry, in ms. Default 5000 (one SET; an SADD too every sixth). */
   heartbeatMs?: number;
   /**
    * An entry not refreshed for this long expires in Redis and drops out of listings (a
@@ -17,6 +17,7 @@ export interface WorkerRegistrationOptions {
 
 export const DEFAULT_WORKER_HEARTBEAT_MS = 5000;
 export const DEFAULT_WORKER_TIMEOUT_MS = 15_000;
+const RE_ADD_EVERY = 6;
 
 /** A worker as listings show it. */
 export interface LiveWorker {
@@ -54,6 +55,7 @@ export class WorkerRegistration {
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private writing = false;
+  private beats = 0;
 
   constructor(
     private readonly handle: QueueHandle,
@@ -103,8 +105,14 @@ export class WorkerRegistration {
     if (this.writing) return;
     this.writing = true;
     try {
-      // SADD too: a lister may have forgotten the id while the entry had expired (Redis down).
-      await this.handle.call((r) => r.pipeline().set(...this.entry()).sadd(this.handle.keys.workers, this.id).exec());
+      // A lister forgets the id of an expired entry (a worker cut off from Redis past its
+      // timeout); re-adding it every sixth beat brings such a worker back into listings.
+      this.beats += 1;
+      if (this.beats % RE_ADD_EVERY === 0) {
+        await this.handle.call((r) => r.pipeline().set(...this.entry()).sadd(this.handle.keys.workers, this.id).exec());
+      } else {
+        await this.handle.call((r) => r.set(...this.entry()));
+      }
     } catch {
       // Retried at the next heartbeat.
     } finally {

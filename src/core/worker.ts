@@ -70,7 +70,7 @@ export class Worker {
   private resolveDone!: () => void;
   private closing: Promise<void> | undefined;
   private scheduler: Scheduler | undefined;
-  private registration: WorkerRegistration | undefined;
+  private readonly registration: WorkerRegistration;
   private looping = false;
 
   constructor(queue: string, options: WorkerOptions) {
@@ -84,6 +84,7 @@ export class Worker {
     if (!Number.isInteger(this.leaseMs) || this.leaseMs < 100) throw new ValidationError('leaseMs must be at least 100');
     this.blocker = this.handle.openBlockingConnection();
     this.leases = new LeaseKeeper(this.handle, this.leaseMs, this.running, (message) => this.warn(message));
+    this.registration = new WorkerRegistration(this.handle, this.concurrency, () => this.running.size, options.registration);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -101,9 +102,9 @@ export class Worker {
     return this.looping;
   }
 
-  /** The id this worker is listed under in `jobs workers` (set once started). */
-  get registrationId(): string | undefined {
-    return this.registration?.id;
+  /** The id this worker is listed under in `jobs workers`. */
+  get registrationId(): string {
+    return this.registration.id;
   }
 
   /** Connects and starts claiming jobs. */
@@ -117,7 +118,6 @@ export class Worker {
       this.scheduler = new Scheduler(this.handle, { onWarning: (message) => this.warn(message) });
       this.scheduler.start();
     }
-    this.registration = new WorkerRegistration(this.handle, this.concurrency, () => this.running.size, this.options.registration);
     await this.registration.start();
     this.looping = true;
     void this.loop().finally(() => (this.looping = false));
@@ -146,7 +146,7 @@ export class Worker {
       await Promise.all([...this.running.values()].map((job) => job.outcome));
     }
     await this.flushRemaining();
-    await this.registration?.stop();
+    await this.registration.stop();
     this.leases.stop();
     this.blocker.disconnect();
     await this.handle.close();
