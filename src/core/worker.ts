@@ -41,6 +41,8 @@ interface ClaimReply {
 }
 
 const CLAIMED_FIELDS = 11;
+/** Longest gap between two upkeep passes of a busy worker, in ms. */
+const UPKEEP_MS = 250;
 
 /** A finished attempt waiting to be recorded. */
 interface Finished {
@@ -65,6 +67,7 @@ export class Worker {
   private readonly leases: LeaseKeeper;
   private blocking: Promise<unknown> | undefined;
   private claimedTotal = 0;
+  private lastUpkeep = 0;
   private stopping = false;
   private started = false;
   private resolveDone!: () => void;
@@ -199,19 +202,24 @@ export class Worker {
   private async claim(finished: Finished[], want: number): Promise<ClaimReply> {
     const k = this.handle.keys;
     const { finishedCount, finishedAgeMs } = this.handle.retention;
-    const args: (string | number)[] = [k.base, this.leaseMs, want, finishedCount, finishedAgeMs, finished.length];
+    // upkeep (lease recovery, promotion of due jobs) at least every UPKEEP_MS; the script also
+    // does it whenever the ready jobs run short
+    const upkeep = Date.now() - this.lastUpkeep >= UPKEEP_MS ? 1 : 0;
+    const args: (string | number)[] = [k.base, this.leaseMs, want, finishedCount, finishedAgeMs, upkeep, finished.length];
     for (const { outcome: o } of finished) {
       if (o.kind === 'ok') args.push(o.id, o.leaseToken, 'ok', o.resultJson, '');
       else if (o.kind === 'back') args.push(o.id, o.leaseToken, 'back', '', '');
       else args.push(o.id, o.leaseToken, 'fail', o.error, o.stack, o.retryDelayMs);
     }
     const keys = [k.ready, k.prio, k.delayed, k.retry, k.active, k.done, k.dlq, k.cancelled, k.meta, k.marker];
-    const [settled, flat, nextDue, paused] = (await this.handle.script('claim', keys, args)) as [
+    const [settled, flat, nextDue, paused, upkeepDone] = (await this.handle.script('claim', keys, args)) as [
       number[],
       (string | number)[],
       number,
       number,
+      number,
     ];
+    if (upkeepDone === 1) this.lastUpkeep = Date.now();
     const jobs: ClaimedJob[] = [];
     for (let i = 0; i < flat.length; i += CLAIMED_FIELDS) {
       const f = (n: number): string => String(flat[i + n]);

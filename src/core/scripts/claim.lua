@@ -1,28 +1,36 @@
--- claim: the worker's one round trip. Settles finished jobs, recovers expired leases,
--- promotes due delayed/retrying jobs, and claims up to N ready jobs.
+-- claim: the worker's one round trip. Settles finished jobs, claims up to N ready jobs, and
+-- does the queue's upkeep (recover expired leases, promote due delayed/retrying jobs, trim by
+-- age) when asked or when the ready jobs ran short, so a busy worker pays for upkeep only
+-- every so often instead of on every call.
 -- KEYS[1] ready  KEYS[2] prio  KEYS[3] delayed  KEYS[4] retry  KEYS[5] active
 -- KEYS[6] done   KEYS[7] dlq   KEYS[8] cancelled KEYS[9] meta  KEYS[10] marker
 -- ARGV[1] base   ARGV[2] leaseMs   ARGV[3] how many jobs to claim
 -- ARGV[4] keep-succeeded count (-1: all, 0: none)   ARGV[5] keep-succeeded age ms (0: no limit)
--- ARGV[6] number of outcomes; then 5 fields per outcome: id, leaseToken, kind, a, b
+-- ARGV[6] upkeep: '1' to do it in any case
+-- ARGV[7] number of outcomes; then 5 fields per outcome: id, leaseToken, kind, a, b
 --   kind 'ok':   a = result JSON ('' none)
 --   kind 'fail': a = error message, b = stack; ARGV after b: retry delay ms (-1: permanent)
 --   kind 'back': hand the job back unfinished (shutdown): pending again, attempt not counted
 -- (a 'fail' outcome has a 6th field, so outcomes are read with a cursor.)
 -- Returns { settled statuses (1 applied, 0 lease lost), claimed jobs flattened
 --   (id, token, type, payload, attempts, maxAttempts, timeout, backoffBase, backoffCap, createdAt, due),
---   next due ms (-1 none, only when fewer jobs than asked were claimed), paused (0/1) }
+--   next due ms (-1 none, only when fewer jobs than asked were claimed), paused (0/1),
+--   upkeep done (0/1) }
 local base = ARGV[1]
 local leaseMs = tonumber(ARGV[2])
 local want = tonumber(ARGV[3])
 local keepCount = tonumber(ARGV[4])
 local keepAge = tonumber(ARGV[5])
-local nOutcomes = tonumber(ARGV[6])
+local upkeepAsked = ARGV[6] == '1'
+local nOutcomes = tonumber(ARGV[7])
 local now = nowMs()
+local meta = redis.call('HMGET', KEYS[9], 'paused', 'events')
+local paused = meta[1] == '1'
+eventCap = tonumber(meta[2] or '0')
 
 -- 1. settle outcomes, each fenced by its lease token
 local statuses = {}
-local cursor = 7
+local cursor = 8
 local finishedSome = false
 for i = 1, nOutcomes do
   local id, token, kind = ARGV[cursor], ARGV[cursor + 1], ARGV[cursor + 2]
@@ -67,31 +75,33 @@ for i = 1, nOutcomes do
     statuses[#statuses + 1] = 0
   end
 end
-if finishedSome then trimFinished(base, KEYS[6], keepCount, keepAge, now) end
+if finishedSome and keepCount > 0 then trimFinished(base, KEYS[6], keepCount, 0, now) end
 
--- 2. recover jobs whose lease expired (their worker died or froze)
-local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 100)
-for _, id in ipairs(expired) do
-  redis.call('ZREM', KEYS[5], id)
-  local key = jobKey(base, id)
-  local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't')
-  local msg = 'lease expired: the worker running this job stopped responding'
-  local ev = {'t', cur[4] or '', 'a', cur[1] or '0', 'err', msg}
-  emit(base, 'stalled', id, ev)
-  if cur[3] == '1' then
-    redis.call('HSET', key, 'e', msg)
-    finish(base, KEYS[8], id, 'cancelled', now, 1)
-    emit(base, 'cancelled', id, ev)
-  elseif tonumber(cur[1]) < tonumber(cur[2]) then
-    scheduleRetry(base, KEYS[4], id, msg, '', now)
-    emit(base, 'retrying', id, ev)
-  else
-    deadLetter(base, KEYS[7], id, msg, '', now)
-    emit(base, 'dead-lettered', id, ev)
+-- 2. upkeep: recover jobs whose lease expired (their worker died or froze)
+local function recoverExpired()
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 100)
+  for _, id in ipairs(expired) do
+    redis.call('ZREM', KEYS[5], id)
+    local key = jobKey(base, id)
+    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't')
+    local msg = 'lease expired: the worker running this job stopped responding'
+    local ev = {'t', cur[4] or '', 'a', cur[1] or '0', 'err', msg}
+    emit(base, 'stalled', id, ev)
+    if cur[3] == '1' then
+      redis.call('HSET', key, 'e', msg)
+      finish(base, KEYS[8], id, 'cancelled', now, 1)
+      emit(base, 'cancelled', id, ev)
+    elseif tonumber(cur[1]) < tonumber(cur[2]) then
+      scheduleRetry(base, KEYS[4], id, msg, '', now)
+      emit(base, 'retrying', id, ev)
+    else
+      deadLetter(base, KEYS[7], id, msg, '', now)
+      emit(base, 'dead-lettered', id, ev)
+    end
   end
 end
 
--- 3. promote due delayed and retrying jobs
+-- 3. upkeep: promote due delayed and retrying jobs
 local function promote(zkey)
   local due = redis.call('ZRANGEBYSCORE', zkey, '-inf', now, 'LIMIT', 0, 500)
   if #due == 0 then return end
@@ -102,12 +112,19 @@ local function promote(zkey)
   end
   redis.call('ZREM', zkey, unpack(due))
 end
-promote(KEYS[3])
-promote(KEYS[4])
+
+local upkeepDone = false
+local function upkeep()
+  upkeepDone = true
+  recoverExpired()
+  promote(KEYS[3])
+  promote(KEYS[4])
+  if keepAge > 0 and keepCount ~= 0 then trimFinished(base, KEYS[6], -1, keepAge, now) end
+end
+if upkeepAsked then upkeep() end
 
 -- 4. claim
 local claimed = {}
-local paused = redis.call('HGET', KEYS[9], 'paused') == '1'
 local got = 0
 local function take(id)
   local key = jobKey(base, id)
@@ -125,8 +142,9 @@ local function take(id)
   claimed[n + 8] = j[6] or '-1'; claimed[n + 9] = j[7] or '-1'; claimed[n + 10] = j[8]; claimed[n + 11] = j[9]
   return true
 end
-if not paused and want > 0 then
-  local high = redis.call('ZPOPMIN', KEYS[2], want)
+local function claimReady()
+  if paused or got >= want then return end
+  local high = redis.call('ZPOPMIN', KEYS[2], want - got)
   for i = 1, #high, 2 do
     if take(high[i]) then got = got + 1 end
   end
@@ -143,6 +161,12 @@ if not paused and want > 0 then
     end
   end
 end
+claimReady()
+-- ran short: due delayed or retrying jobs may be waiting to be promoted
+if got < want and not upkeepDone then
+  upkeep()
+  claimReady()
+end
 
 local nextDue = -1
 if got < want then
@@ -150,8 +174,8 @@ if got < want then
     local first = redis.call('ZRANGE', zkey, 0, 0, 'WITHSCORES')
     if first[2] and (nextDue < 0 or tonumber(first[2]) < nextDue) then nextDue = tonumber(first[2]) end
   end
-elseif not paused and (redis.call('LLEN', KEYS[1]) > 0 or redis.call('ZCARD', KEYS[2]) > 0) then
-  -- more work is waiting: wake another blocked worker
+elseif not paused and want > 0 then
+  -- perhaps more work is waiting: let another blocked worker look
   redis.call('ZADD', KEYS[10], 0, 'w')
 end
-return {statuses, claimed, nextDue, paused and 1 or 0}
+return {statuses, claimed, nextDue, paused and 1 or 0, upkeepDone and 1 or 0}
