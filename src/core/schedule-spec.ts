@@ -36,7 +36,11 @@ export interface ScheduleSpec<Payload = unknown> {
    * none, `run-all` one per missed tick (the newest `maxCatchUp`).
    */
   misfire?: MisfirePolicy;
-  /** A tick this late (ms) counts as missed; a later-but-within tick simply fires. Default 5000. */
+  /**
+   * A tick up to this late (ms) simply fires; a later one is a misfire. Default 15,000, more
+   * than a scheduler's longest sleep, so a schedule added from another process fires its
+   * first tick normally.
+   */
   misfireGraceMs?: number;
   /** run-all fires at most this many missed ticks. Default 100. */
   maxCatchUp?: number;
@@ -103,7 +107,7 @@ export function buildDefinition(spec: ScheduleSpec, now: number, createdAt = now
     options,
     overlap: oneOf('overlap policy', spec.overlap ?? 'allow', OVERLAP_POLICIES),
     misfire: oneOf('misfire policy', spec.misfire ?? 'run-once', MISFIRE_POLICIES),
-    misfireGraceMs: whole('misfireGraceMs', spec.misfireGraceMs ?? 5000, 0, 2 ** 40),
+    misfireGraceMs: whole('misfireGraceMs', spec.misfireGraceMs ?? 15_000, 0, 2 ** 40),
     maxCatchUp: whole('maxCatchUp', spec.maxCatchUp ?? 100, 1, 10_000),
     historyLimit: whole('historyLimit', spec.historyLimit ?? 50, 1, 10_000),
     paused: spec.paused ?? false,

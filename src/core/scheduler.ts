@@ -13,7 +13,8 @@ export interface SchedulerOptions extends QueueConnectionOptions {
   now?: () => number;
   /**
    * Longest sleep between passes, in ms (a schedule added meanwhile is seen by then). Default
-   * 5000: an idle worker then makes a scheduler round trip every 5 s, not every second.
+   * 10,000: an idle worker then makes a scheduler round trip every 10 s, not every second.
+   * Known schedules are fired on time whatever this is: a pass sleeps until the earliest.
    */
   maxSleepMs?: number;
   /** Called for each tick handled by this scheduler (fired, skipped, queued). */
@@ -138,7 +139,7 @@ export class Scheduler {
   }
 
   private async loop(): Promise<void> {
-    const cap = this.options.maxSleepMs ?? 5000;
+    const cap = this.options.maxSleepMs ?? 10_000;
     let failures = 0;
     while (!this.stopping) {
       let waitMs: number;

@@ -6,17 +6,17 @@ import { workerKey } from './keys.js';
 
 /** How a worker announces itself to `jobs workers` and `jobs top`. */
 export interface WorkerRegistrationOptions {
-  /** Time between refreshes of the worker's entry, in ms. Default 5000 (one SET; an SADD too every sixth). */
+  /** Time between refreshes of the worker's entry, in ms. Default 10,000 (one SET; an SADD too every sixth). */
   heartbeatMs?: number;
   /**
    * An entry not refreshed for this long expires in Redis and drops out of listings (a
-   * SIGKILLed worker disappears after it), in ms. Default 15,000; at least twice heartbeatMs.
+   * SIGKILLed worker disappears after it), in ms. Default 30,000; at least twice heartbeatMs.
    */
   timeoutMs?: number;
 }
 
-export const DEFAULT_WORKER_HEARTBEAT_MS = 5000;
-export const DEFAULT_WORKER_TIMEOUT_MS = 15_000;
+export const DEFAULT_WORKER_HEARTBEAT_MS = 10_000;
+export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 const RE_ADD_EVERY = 6;
 
 /** A worker as listings show it. */

@@ -16,7 +16,10 @@ export interface WorkerOptions extends QueueConnectionOptions {
   concurrency?: number;
   /** How long a claimed job stays owned without a heartbeat, in ms. Default 30,000. */
   leaseMs?: number;
-  /** Longest wait on Redis for new work before checking for due jobs again, in ms. Default 5000. */
+  /**
+   * Longest wait on Redis for new work, in ms. Default 30,000. Waits are shorter when a delayed
+   * job, a retry or a lease deadline is due sooner, and any new job or retry wakes the worker.
+   */
   blockTimeoutMs?: number;
   /** Stop after claiming this many jobs. Default: no limit. */
   maxJobs?: number;
@@ -258,7 +261,7 @@ export class Worker {
 
   /** Blocks on the queue's marker until new work, a due job, a finished job or shutdown. */
   private async waitForWork(reply: ClaimReply): Promise<void> {
-    let waitMs = this.options.blockTimeoutMs ?? 5000;
+    let waitMs = this.options.blockTimeoutMs ?? 30_000;
     if (!reply.paused && reply.nextDueMs >= 0) waitMs = Math.min(waitMs, reply.nextDueMs - Date.now());
     if (waitMs < 5) {
       await sleep(5);

@@ -63,6 +63,8 @@ for i = 1, nOutcomes do
       emit(base, 'failed', id, ev)
       if retryDelay >= 0 and tonumber(cur[3]) < tonumber(cur[4]) then
         scheduleRetry(base, KEYS[4], id, a, b, now + retryDelay)
+        -- idle workers recompute how long to wait: the retry may be due before they would look
+        redis.call('ZADD', KEYS[10], 0, 'w')
         ev[#ev + 1] = 'due'; ev[#ev + 1] = now + retryDelay
         emit(base, 'retrying', id, ev)
       else
