@@ -195,7 +195,7 @@ describe('ordering, delay, pause', () => {
     expect((await queue.list('scheduled')).map((j) => j.id)).toEqual([id]);
     await queue.waitFor(id, { timeoutMs: 5000 });
     expect(started[0]! - enqueuedAt).toBeGreaterThanOrEqual(290);
-    expect(started[0]! - enqueuedAt).toBeLessThan(1500);
+    expect(started[0]! - enqueuedAt).toBeLessThan(3000);
   });
 
   it('retry delays stay within the full-jitter bounds', async () => {
