@@ -1,5 +1,6 @@
 import type { RedisConnection } from './connection.js';
 import { Coalescer } from './coalescer.js';
+import { readCounts, type QueueCounts } from './counts.js';
 import { DeadLetterQueue } from './dlq.js';
 import { QueueEvents } from './events.js';
 import { Schedules } from './schedules.js';
@@ -8,6 +9,8 @@ import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { Job } from './job.js';
 import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EncodedJob, type EnqueueOptions, type JobSpec } from './options.js';
+
+export type { QueueCounts };
 
 export interface QueueOptions extends QueueConnectionOptions {
   /** Refuse enqueues that would take the pending jobs (ready and scheduled) past this. Default: no limit. */
@@ -22,19 +25,6 @@ export interface EnqueueResult {
   id: string;
   /** True when the idempotency key was seen before: nothing was written and `id` is the first job's. */
   duplicate: boolean;
-}
-
-export interface QueueCounts {
-  /** Pending jobs that are due (ready to run). */
-  pending: number;
-  /** Pending jobs due later. */
-  scheduled: number;
-  running: number;
-  retrying: number;
-  success: number;
-  failed: number;
-  cancelled: number;
-  paused: boolean;
 }
 
 const ENQUEUE_BATCH = 1000;
@@ -155,34 +145,7 @@ export class Queue {
   }
 
   async counts(): Promise<QueueCounts> {
-    const k = this.handle.keys;
-    const replies = await this.handle.call((r) =>
-      r
-        .multi()
-        .llen(k.ready)
-        .zcard(k.prio)
-        .hget(k.meta, 'stale')
-        .zcard(k.delayed)
-        .zcard(k.active)
-        .zcard(k.retry)
-        .zcard(k.done)
-        .zcard(k.dlq)
-        .zcard(k.cancelled)
-        .hget(k.meta, 'paused')
-        .exec(),
-    );
-    const v = (replies ?? []).map(([, value]) => value);
-    const n = (i: number): number => Number(v[i] ?? 0);
-    return {
-      pending: Math.max(0, n(0) + n(1) - n(2)),
-      scheduled: n(3),
-      running: n(4),
-      retrying: n(5),
-      success: n(6),
-      failed: n(7),
-      cancelled: n(8),
-      paused: v[9] === '1',
-    };
+    return readCounts(this.handle);
   }
 
   /** Jobs that succeeded / failed within the last `windowMs` (default one minute). */

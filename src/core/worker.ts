@@ -1,8 +1,9 @@
 import type { RedisConnection } from './connection.js';
+import { claimJobs, type ClaimReply } from './claim.js';
+import { readCounts } from './counts.js';
 import { ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { HandlerMap } from './handler.js';
-import { DEFAULT_BACKOFF } from './job.js';
 import { RunningJob, type AttemptReport, type ClaimedJob, type Outcome } from './job-runner.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Scheduler } from './scheduler.js';
@@ -35,15 +36,6 @@ export interface WorkerOptions extends QueueConnectionOptions {
   registration?: WorkerRegistrationOptions;
 }
 
-/** The claim script's reply, decoded. */
-interface ClaimReply {
-  settled: number[];
-  jobs: ClaimedJob[];
-  nextDueMs: number;
-  paused: boolean;
-}
-
-const CLAIMED_FIELDS = 11;
 /** Longest gap between two upkeep passes of a busy worker, in ms. */
 const UPKEEP_MS = 250;
 
@@ -203,46 +195,16 @@ export class Worker {
   }
 
   private async claim(finished: Finished[], want: number): Promise<ClaimReply> {
-    const k = this.handle.keys;
-    const { finishedCount, finishedAgeMs } = this.handle.retention;
-    // upkeep (lease recovery, promotion of due jobs) at least every UPKEEP_MS; the script also
-    // does it whenever the ready jobs run short
-    const upkeep = Date.now() - this.lastUpkeep >= UPKEEP_MS ? 1 : 0;
-    const args: (string | number)[] = [k.base, this.leaseMs, want, finishedCount, finishedAgeMs, upkeep, finished.length];
-    for (const { outcome: o } of finished) {
-      if (o.kind === 'ok') args.push(o.id, o.leaseToken, 'ok', o.resultJson, '');
-      else if (o.kind === 'back') args.push(o.id, o.leaseToken, 'back', '', '');
-      else args.push(o.id, o.leaseToken, 'fail', o.error, o.stack, o.retryDelayMs);
-    }
-    const keys = [k.ready, k.prio, k.delayed, k.retry, k.active, k.done, k.dlq, k.cancelled, k.meta, k.marker];
-    const [settled, flat, nextDue, paused, upkeepDone] = (await this.handle.script('claim', keys, args)) as [
-      number[],
-      (string | number)[],
-      number,
-      number,
-      number,
-    ];
-    if (upkeepDone === 1) this.lastUpkeep = Date.now();
-    const jobs: ClaimedJob[] = [];
-    for (let i = 0; i < flat.length; i += CLAIMED_FIELDS) {
-      const f = (n: number): string => String(flat[i + n]);
-      const base = Number(f(7));
-      const cap = Number(f(8));
-      jobs.push({
-        id: f(0),
-        leaseToken: f(1),
-        type: f(2),
-        payloadJson: f(3),
-        attempt: Number(f(4)),
-        maxAttempts: Number(f(5)),
-        timeoutMs: Number(f(6)),
-        backoff: { baseMs: base < 0 ? DEFAULT_BACKOFF.baseMs : base, capMs: cap < 0 ? DEFAULT_BACKOFF.capMs : cap },
-        createdAt: new Date(Number(f(9))),
-        dueAt: new Date(Number(f(10))),
-      });
-    }
-    this.claimedTotal += jobs.length;
-    return { settled, jobs, nextDueMs: Number(nextDue), paused: paused === 1 };
+    const reply = await claimJobs(this.handle, {
+      leaseMs: this.leaseMs,
+      want,
+      // upkeep at least every UPKEEP_MS; the script also does it whenever ready jobs run short
+      upkeep: Date.now() - this.lastUpkeep >= UPKEEP_MS,
+      outcomes: finished.map((f) => f.outcome),
+    });
+    if (reply.upkeepDone) this.lastUpkeep = Date.now();
+    this.claimedTotal += reply.jobs.length;
+    return reply;
   }
 
   private run(job: ClaimedJob): void {
@@ -274,14 +236,10 @@ export class Worker {
     await Promise.race([this.blocking, this.wake.wait()]);
   }
 
+  /** No due pending job, none running (on any worker) and none retrying. */
   private async isDrained(): Promise<boolean> {
-    const k = this.handle.keys;
-    const replies = await this.handle.call((r) =>
-      r.multi().llen(k.ready).hget(k.meta, 'stale').zcard(k.prio).zcard(k.retry).zcard(k.active).zcount(k.delayed, '-inf', Date.now()).exec(),
-    );
-    const v = (replies ?? []).map(([, value]) => Number(value ?? 0));
-    const ready = (v[0] ?? 0) - (v[1] ?? 0) + (v[2] ?? 0);
-    return ready <= 0 && v.slice(3).every((n) => n === 0);
+    const counts = await readCounts(this.handle);
+    return counts.pending === 0 && counts.running === 0 && counts.retrying === 0;
   }
 
   /** Settles what is left at shutdown, retrying while Redis is unreachable. */
@@ -299,9 +257,9 @@ export class Worker {
     }
   }
 
-  private report(finished: Finished[], settled: number[]): void {
+  private report(finished: Finished[], settled: boolean[]): void {
     finished.forEach((f, i) => {
-      if (settled[i] !== 1) {
+      if (!settled[i]) {
         this.warn(`job ${f.outcome.id}: lease lost before its outcome was recorded; another worker owns it`);
         return;
       }

@@ -1,0 +1,72 @@
+import type { QueueHandle } from './handle.js';
+import { DEFAULT_BACKOFF } from './job.js';
+import type { ClaimedJob, Outcome } from './job-runner.js';
+
+/** The claim script's reply, decoded. */
+export interface ClaimReply {
+  /** Per outcome sent: true when recorded, false when the lease was lost. */
+  settled: boolean[];
+  jobs: ClaimedJob[];
+  /** When the next delayed job, retry or lease deadline is due (epoch ms), or -1. */
+  nextDueMs: number;
+  paused: boolean;
+  /** The script did the queue's upkeep in this call. */
+  upkeepDone: boolean;
+}
+
+export interface ClaimRequest {
+  leaseMs: number;
+  /** Jobs to claim (0 to only record outcomes). */
+  want: number;
+  /** Ask for upkeep even if ready jobs do not run short. */
+  upkeep: boolean;
+  outcomes: readonly Outcome[];
+}
+
+const CLAIMED_FIELDS = 11;
+
+/** Records outcomes and claims jobs in one round trip (see scripts/claim.lua). */
+export async function claimJobs(handle: QueueHandle, request: ClaimRequest): Promise<ClaimReply> {
+  const k = handle.keys;
+  const { finishedCount, finishedAgeMs } = handle.retention;
+  const { leaseMs, want, upkeep, outcomes } = request;
+  const args: (string | number)[] = [k.base, leaseMs, want, finishedCount, finishedAgeMs, upkeep ? 1 : 0, outcomes.length];
+  for (const o of outcomes) {
+    if (o.kind === 'ok') args.push(o.id, o.leaseToken, 'ok', o.resultJson, '');
+    else if (o.kind === 'back') args.push(o.id, o.leaseToken, 'back', '', '');
+    else args.push(o.id, o.leaseToken, 'fail', o.error, o.stack, o.retryDelayMs);
+  }
+  const keys = [k.ready, k.prio, k.delayed, k.retry, k.active, k.done, k.dlq, k.cancelled, k.meta, k.marker];
+  const [settled, flat, nextDue, paused, upkeepDone] = (await handle.script('claim', keys, args)) as [
+    number[],
+    (string | number)[],
+    number,
+    number,
+    number,
+  ];
+  const jobs: ClaimedJob[] = [];
+  for (let i = 0; i < flat.length; i += CLAIMED_FIELDS) {
+    const f = (n: number): string => String(flat[i + n]);
+    const base = Number(f(7));
+    const cap = Number(f(8));
+    jobs.push({
+      id: f(0),
+      leaseToken: f(1),
+      type: f(2),
+      payloadJson: f(3),
+      attempt: Number(f(4)),
+      maxAttempts: Number(f(5)),
+      timeoutMs: Number(f(6)),
+      backoff: { baseMs: base < 0 ? DEFAULT_BACKOFF.baseMs : base, capMs: cap < 0 ? DEFAULT_BACKOFF.capMs : cap },
+      createdAt: new Date(Number(f(9))),
+      dueAt: new Date(Number(f(10))),
+    });
+  }
+  return {
+    settled: settled.map((status) => status === 1),
+    jobs,
+    nextDueMs: Number(nextDue),
+    paused: paused === 1,
+    upkeepDone: upkeepDone === 1,
+  };
+}
