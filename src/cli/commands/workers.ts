@@ -40,7 +40,7 @@ export function ago(date: Date, now = Date.now()): string {
 export function registerWorkersCommand(program: Command): void {
   program
     .command('workers')
-    .description('live workers of every queue (a worker drops out when its heartbeat is older than its timeout, 15 s by default)')
+    .description('live workers of every queue (a worker drops out when its heartbeat is older than its timeout, 30 s by default)')
     .option('--queues <a,b>', 'only workers of these queues', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
     .addHelpText('after', '\nExamples:\n  jobs workers\n  jobs workers --queues emails,webhooks\n  jobs workers --json | jq \'map(.busy) | add\'')
     .action(
