@@ -33,12 +33,12 @@ const QUICK: Sizes = {
 };
 
 const FULL: Sizes = {
-  rounds: 3,
+  rounds: 5,
   enqueueOne: 20_000,
   inFlight: 200,
   bulk: 100_000,
   bulkBatch: 1000,
-  process: { 1: 5000, 8: 20_000, 64: 20_000 },
+  process: { 1: 10_000, 8: 40_000, 64: 40_000 },
   latencySamples: 500,
   latencySpacingMs: 2,
   commandJobs: 10_000,
@@ -46,7 +46,7 @@ const FULL: Sizes = {
   idleSeconds: 10,
   backlogJobs: 10_000,
   backlogBig: 1_000_000,
-  backlogBigRounds: 1,
+  backlogBigRounds: 3,
   backlogDelayed: 100_000,
 };
 
