@@ -38,6 +38,7 @@ export interface WorkerOptions extends QueueConnectionOptions {
 
 /** Longest gap between two upkeep passes of a busy worker, in ms. */
 const UPKEEP_MS = 250;
+const MAX_CLAIMS_IN_FLIGHT = 2;
 
 /** A finished attempt waiting to be recorded. */
 interface Finished {
@@ -62,6 +63,18 @@ export class Worker {
   private readonly leases: LeaseKeeper;
   private blocking: Promise<unknown> | undefined;
   private claimedTotal = 0;
+  /** Claim calls on their way to Redis and back. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Slots that claims in flight asked for. */
+  private reserved = 0;
+  /** Jobs asked for per claim: half the slots, so two claims overlap. */
+  private readonly claimBatch: number;
+  /** The last claim came up short: block on Redis before claiming again. */
+  private dry = false;
+  private lastReply: ClaimReply | undefined;
+  /** A blocking wait took the queue's marker (new work) after the loop stopped waiting on it. */
+  private markerSeen = false;
+  private claimFailures = 0;
   private lastUpkeep = 0;
   private stopping = false;
   private started = false;
@@ -76,6 +89,7 @@ export class Worker {
     this.handle = new QueueHandle(queue, options, 'worker');
     this.concurrency = options.concurrency ?? 1;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.claimBatch = Math.max(1, Math.ceil(this.concurrency / MAX_CLAIMS_IN_FLIGHT));
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new ValidationError('concurrency must be a whole number of at least 1');
     }
@@ -134,6 +148,8 @@ export class Worker {
     this.stopping = true;
     this.wake.fire();
     const schedulerStopped = this.scheduler?.stop();
+    // jobs a claim in flight brings back are ours to finish or hand back too
+    await Promise.all(this.inFlight);
     const settled = Promise.all([...this.running.values()].map((job) => job.outcome));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
@@ -152,42 +168,66 @@ export class Worker {
     this.resolveDone();
   }
 
+  /**
+   * The claim loop. Claims go out without waiting for the previous one (at most
+   * MAX_CLAIMS_IN_FLIGHT, each for about half the slots), so Node runs one batch while Redis
+   * works on the next; when the queue runs dry the loop blocks on Redis until work appears.
+   */
   private async loop(): Promise<void> {
-    let failures = 0;
     while (!this.stopping) {
+      if (this.claimLimitReached() && this.running.size === 0 && this.inFlight.size === 0 && this.outcomes.length === 0) break;
       const free = this.freeSlots();
-      if (free === 0 && this.outcomes.length === 0) {
-        if (this.claimLimitReached() && this.running.size === 0) break;
+      const want = this.dry ? 0 : Math.min(free, this.claimBatch);
+      if ((want > 0 || this.outcomes.length > 0) && this.inFlight.size < MAX_CLAIMS_IN_FLIGHT) {
+        this.sendClaim(want);
+        continue;
+      }
+      if (this.inFlight.size > 0 || free === 0) {
         await this.wake.wait();
         continue;
       }
-      const outcomes = this.outcomes;
-      this.outcomes = [];
-      let reply: ClaimReply;
-      try {
-        reply = await this.claim(outcomes, free);
-        failures = 0;
-      } catch (error) {
-        this.outcomes = outcomes.concat(this.outcomes);
-        failures += 1;
-        this.warn(`claim failed (${error instanceof Error ? error.message : String(error)}); retrying`);
-        await sleep(Math.min(50 * 2 ** failures, 2000));
-        continue;
-      }
-      this.report(outcomes, reply.settled);
-      for (const job of reply.jobs) this.run(job);
-      if (reply.jobs.length === 0 && this.outcomes.length === 0 && free > 0) {
-        if (this.options.exitWhenDrained && this.running.size === 0 && (await this.isDrained())) break;
-        await this.waitForWork(reply);
-      }
+      // dry: nothing in flight, nothing to record, free slots and no ready job
+      if (this.options.exitWhenDrained && this.running.size === 0 && (await this.isDrained())) break;
+      await this.waitForWork(this.lastReply);
+      this.dry = false;
     }
+    await Promise.all(this.inFlight);
     if (!this.stopping) void this.close();
   }
 
+  private sendClaim(want: number): void {
+    const finished = this.outcomes;
+    this.outcomes = [];
+    this.reserved += want;
+    const call: Promise<void> = this.claim(finished, want)
+      .then((reply) => {
+        this.claimFailures = 0;
+        this.report(finished, reply.settled);
+        for (const job of reply.jobs) this.run(job);
+        if (want > 0) {
+          this.dry = reply.jobs.length < want;
+          this.lastReply = reply;
+        }
+      })
+      .catch(async (error: unknown) => {
+        this.outcomes = finished.concat(this.outcomes);
+        this.claimFailures += 1;
+        this.warn(`claim failed (${error instanceof Error ? error.message : String(error)}); retrying`);
+        await sleep(Math.min(50 * 2 ** this.claimFailures, 2000));
+      })
+      .finally(() => {
+        this.reserved -= want;
+        this.inFlight.delete(call);
+        this.wake.fire();
+      });
+    this.inFlight.add(call);
+  }
+
+  /** Slots neither running a job nor asked for by a claim in flight (and within maxJobs). */
   private freeSlots(): number {
-    const free = this.concurrency - this.running.size;
+    const free = this.concurrency - this.running.size - this.reserved;
     if (this.options.maxJobs === undefined) return free;
-    return Math.max(0, Math.min(free, this.options.maxJobs - this.claimedTotal));
+    return Math.max(0, Math.min(free, this.options.maxJobs - this.claimedTotal - this.reserved));
   }
 
   private claimLimitReached(): boolean {
@@ -222,18 +262,32 @@ export class Worker {
   }
 
   /** Blocks on the queue's marker until new work, a due job, a finished job or shutdown. */
-  private async waitForWork(reply: ClaimReply): Promise<void> {
+  private async waitForWork(reply: ClaimReply | undefined): Promise<void> {
     let waitMs = this.options.blockTimeoutMs ?? 30_000;
-    if (!reply.paused && reply.nextDueMs >= 0) waitMs = Math.min(waitMs, reply.nextDueMs - Date.now());
+    if (reply && !reply.paused && reply.nextDueMs >= 0) waitMs = Math.min(waitMs, reply.nextDueMs - Date.now());
+    // a wait that ended while we were busy elsewhere may have taken the marker: claim now
+    if (this.markerSeen) {
+      this.markerSeen = false;
+      return;
+    }
     if (waitMs < 5) {
       await sleep(5);
       return;
     }
     this.blocking ??= this.blocker
       .bzpopmin(this.handle.keys.marker, (waitMs / 1000).toFixed(3))
-      .catch(() => sleep(100))
-      .finally(() => (this.blocking = undefined));
+      .then(
+        (popped) => {
+          if (popped) this.markerSeen = true;
+        },
+        () => sleep(100),
+      )
+      .finally(() => {
+        this.blocking = undefined;
+        this.wake.fire();
+      });
     await Promise.race([this.blocking, this.wake.wait()]);
+    this.markerSeen = false;
   }
 
   /** No due pending job, none running (on any worker) and none retrying. */
