@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, Worker, type JobContext } from '../../src/index.js';
+import { ChildProcessLines } from '../helpers/child.js';
 import { uniqueQueue, until } from '../helpers/fixtures.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 
@@ -79,6 +81,42 @@ describe('Redis Cluster', () => {
       await until(async () => (await queue.getJob(id))?.status === 'running', 5000, 'running');
       await queue.cancel(id);
       expect((await queue.waitFor(id, { timeoutMs: 5000 })).status).toBe('cancelled');
+    } finally {
+      await worker.close(500);
+      await queue.close();
+    }
+  });
+
+  it('recovers the job of a SIGKILLed worker process on a cluster', async () => {
+    const queue = new Queue(uniqueQueue('cluster'), { connection: cluster.url });
+    const script = fileURLToPath(new URL('../fixtures/worker-process.mjs', import.meta.url));
+    const child = new ChildProcessLines(script, { REDIS_URL: cluster.url, QUEUE: queue.name, LEASE_MS: '500', MODE: 'hang' });
+    const worker = new Worker(queue.name, { connection: cluster.url, handlers: { work: () => 'rescued' } });
+    try {
+      const { id } = await queue.enqueue('work');
+      await until(() => child.has((l) => l.event === 'started' && l.id === id), 10_000, 'child started the job');
+      await child.kill('SIGKILL');
+      await worker.start();
+      expect(await queue.waitFor(id, { timeoutMs: 10_000 })).toMatchObject({ status: 'success', attempts: 2, result: 'rescued' });
+    } finally {
+      await child.kill();
+      await worker.close(500);
+      await queue.close();
+    }
+  });
+
+  it('fires cron schedules on a cluster', async () => {
+    const queue = new Queue(uniqueQueue('cluster'), { connection: cluster.url });
+    const ran: string[] = [];
+    const worker = new Worker(queue.name, { connection: cluster.url, handlers: { tick: (_p, ctx: JobContext) => void ran.push(ctx.id) } });
+    try {
+      await queue.schedules.add('every-second', { cron: '* * * * * *', type: 'tick' });
+      const { jobId } = await queue.schedules.trigger('every-second');
+      await worker.start();
+      expect((await queue.waitFor(jobId, { timeoutMs: 5000 })).status).toBe('success');
+      await until(() => ran.length >= 3, 10_000, 'scheduled ticks');
+      const history = await queue.schedules.history('every-second');
+      expect(history.filter((h) => h.outcome === 'fired').length).toBeGreaterThanOrEqual(2);
     } finally {
       await worker.close(500);
       await queue.close();
