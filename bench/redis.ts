@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { canConnect, freePort } from '../test/helpers/redis-server.js';
 
 /** Entries slower than this (µs) land in SLOWLOG; the bench reads them after each case. */
 export const SLOWLOG_THRESHOLD_US = 1000;
@@ -14,30 +14,6 @@ export const ADMIN_COMMANDS = /^(info|config|slowlog|monitor|flushall)/;
 export interface SlowEntry {
   durationUs: number;
   command: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Parses an INFO reply into name -> value. */
