@@ -155,3 +155,16 @@ export function openConnection(connection: string | RedisConnection, role: Conne
   const { host, port } = connection.options;
   return { redis: connection, url: `redis://${host ?? '127.0.0.1'}:${port ?? 6379}`, owned: false };
 }
+
+/** Warns when Redis may evict keys (and so jobs) under memory pressure. */
+export async function warnIfEvicting(redis: RedisConnection, warn: (message: string) => void): Promise<void> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      warn(`Redis maxmemory-policy is "${policy}": Redis may evict jobs under memory pressure; set it to noeviction`);
+    }
+  } catch {
+    // CONFIG is often disabled on managed Redis; nothing to check then.
+  }
+}

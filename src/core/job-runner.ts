@@ -146,3 +146,27 @@ function encodeResult(result: unknown): string {
     return JSON.stringify(String(result));
   }
 }
+
+/** A finished attempt waiting to be recorded. */
+export interface Finished {
+  outcome: Outcome;
+  running: RunningJob;
+  durationMs: number;
+}
+
+/** The report of a recorded attempt, for onAttempt. */
+export function describeAttempt({ outcome, running, durationMs }: Finished): AttemptReport {
+  const { job } = running;
+  // The attempt started durationMs ago; the wait is from when the job was due until then.
+  const waitMs = Math.max(0, Date.now() - durationMs - job.dueAt.getTime());
+  const base = { id: job.id, type: job.type, attempt: job.attempt, durationMs, waitMs };
+  if (outcome.kind === 'ok') return { ...base, status: 'success' };
+  if (outcome.kind === 'back') return { ...base, status: 'returned' };
+  const status =
+    running.abortReason === 'cancelled'
+      ? 'cancelled'
+      : outcome.retryDelayMs >= 0 && job.attempt < job.maxAttempts
+        ? 'retrying'
+        : 'failed';
+  return { ...base, status, error: outcome.error };
+}

@@ -1,10 +1,10 @@
-import type { RedisConnection } from './connection.js';
+import { warnIfEvicting, type RedisConnection } from './connection.js';
 import { claimJobs, type ClaimReply } from './claim.js';
 import { readCounts } from './counts.js';
 import { ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { HandlerMap } from './handler.js';
-import { RunningJob, type AttemptReport, type ClaimedJob, type Outcome } from './job-runner.js';
+import { describeAttempt, RunningJob, type AttemptReport, type ClaimedJob, type Finished } from './job-runner.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Scheduler } from './scheduler.js';
 import { Signal, sleep } from './signal.js';
@@ -39,13 +39,6 @@ export interface WorkerOptions extends QueueConnectionOptions {
 /** Longest gap between two upkeep passes of a busy worker, in ms. */
 const UPKEEP_MS = 250;
 const MAX_CLAIMS_IN_FLIGHT = 2;
-
-/** A finished attempt waiting to be recorded. */
-interface Finished {
-  outcome: Outcome;
-  running: RunningJob;
-  durationMs: number;
-}
 
 /** Runs handlers for the jobs of one queue. */
 export class Worker {
@@ -124,7 +117,7 @@ export class Worker {
     if (this.started) return;
     this.started = true;
     await this.handle.ready();
-    await this.checkEvictionPolicy();
+    await warnIfEvicting(this.handle.redis, (message) => this.warn(message));
     this.leases.start();
     if (this.options.schedules !== false) {
       this.scheduler = new Scheduler(this.handle, { onWarning: (message) => this.warn(message) });
@@ -317,39 +310,11 @@ export class Worker {
         this.warn(`job ${f.outcome.id}: lease lost before its outcome was recorded; another worker owns it`);
         return;
       }
-      this.options.onAttempt?.(describe(f));
+      this.options.onAttempt?.(describeAttempt(f));
     });
   }
 
   private warn(message: string): void {
     this.options.onWarning?.(message);
   }
-
-  private async checkEvictionPolicy(): Promise<void> {
-    try {
-      const reply = (await this.handle.redis.config('GET', 'maxmemory-policy')) as string[];
-      const policy = reply[1];
-      if (policy && policy !== 'noeviction') {
-        this.warn(`Redis maxmemory-policy is "${policy}": Redis may evict jobs under memory pressure; set it to noeviction`);
-      }
-    } catch {
-      // CONFIG is often disabled on managed Redis; nothing to check then.
-    }
-  }
-}
-
-function describe({ outcome, running, durationMs }: Finished): AttemptReport {
-  const { job } = running;
-  // The attempt started durationMs ago; the wait is from when the job was due until then.
-  const waitMs = Math.max(0, Date.now() - durationMs - job.dueAt.getTime());
-  const base = { id: job.id, type: job.type, attempt: job.attempt, durationMs, waitMs };
-  if (outcome.kind === 'ok') return { ...base, status: 'success' };
-  if (outcome.kind === 'back') return { ...base, status: 'returned' };
-  const status =
-    running.abortReason === 'cancelled'
-      ? 'cancelled'
-      : outcome.retryDelayMs >= 0 && job.attempt < job.maxAttempts
-        ? 'retrying'
-        : 'failed';
-  return { ...base, status, error: outcome.error };
 }
