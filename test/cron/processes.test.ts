@@ -44,8 +44,9 @@ describe('every-second schedule across worker processes', () => {
       expect(fired.sort((a, b) => a - b)).toEqual(ticks);
       // the surviving workers run the jobs
       await until(async () => (await queue.counts()).success >= ticks.length - 1, 10_000, 'jobs to run');
-      const ranBy = new Set(workers.flatMap((w) => w.lines.filter((l) => l.event === 'ran').map((l) => l.pid)));
-      expect(ranBy.size).toBeGreaterThanOrEqual(2);
+      // (which survivor takes each job is up to who is free first; only the kill is known)
+      const ranBySurvivors = workers.slice(1).flatMap((w) => w.lines.filter((l) => l.event === 'ran'));
+      expect(ranBySurvivors.length).toBeGreaterThanOrEqual(ticks.filter((t) => t > killedAt).length - 1);
     } finally {
       await Promise.all(workers.map((w) => w.kill('SIGKILL')));
       await queue.close();
