@@ -104,7 +104,8 @@ local function addJob(q, a, o, extra)
     if existing then return existing, true, false end
   end
   local now = q.now
-  local id = tostring(redis.call('INCR', q.seq))
+  -- a batch reserves its ids with one INCRBY (q.takeId); a lone job takes one with INCR
+  local id = q.takeId and q.takeId() or tostring(redis.call('INCR', q.seq))
   local delay = tonumber(a[o + 3])
   local runAt = tonumber(a[o + 4])
   local priority = tonumber(a[o + 5])

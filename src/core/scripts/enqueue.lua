@@ -26,6 +26,13 @@ end
 local out = {'OK'}
 local readyIds = {}
 local q = {base = base, seq = KEYS[1], prio = KEYS[3], delayed = KEYS[4], now = now, idemTtl = idemTtl}
+-- one INCRBY for the whole batch; an id left unused by a duplicate is simply skipped
+local lastId = redis.call('INCRBY', KEYS[1], count)
+local nextId = lastId - count
+q.takeId = function()
+  nextId = nextId + 1
+  return tostring(nextId)
+end
 for i = 0, count - 1 do
   local id, duplicate, toReady = addJob(q, ARGV, 4 + i * 10, nil)
   if toReady then
