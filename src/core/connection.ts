@@ -168,3 +168,30 @@ export async function warnIfEvicting(redis: RedisConnection, warn: (message: str
     // CONFIG is often disabled on managed Redis; nothing to check then.
   }
 }
+
+/**
+ * Runs commands once the connection is ready, turning connection failures into
+ * RedisUnavailableError; shared by every class that talks to Redis.
+ */
+export async function useConnection<T>(
+  opened: Pick<OpenedConnection, 'redis' | 'url'>,
+  role: ConnectionRole,
+  fn: (redis: RedisConnection) => Promise<T>,
+): Promise<T> {
+  await ensureConnected(opened.redis, opened.url, role);
+  try {
+    return await fn(opened.redis);
+  } catch (error) {
+    throw asUnavailable(error, opened.url);
+  }
+}
+
+/** Closes a connection this side opened; a handed-in one is left to its owner. */
+export async function closeOwned(opened: OpenedConnection): Promise<void> {
+  if (!opened.owned || opened.redis.status === 'end') return;
+  try {
+    await opened.redis.quit();
+  } catch {
+    opened.redis.disconnect();
+  }
+}

@@ -1,4 +1,4 @@
-import { asUnavailable, createRedis, ensureConnected, openConnection, type ConnectionRole, type RedisConnection } from './connection.js';
+import { closeOwned, createRedis, ensureConnected, openConnection, useConnection, type ConnectionRole, type RedisConnection } from './connection.js';
 import { ValidationError } from './errors.js';
 import { queueKeys, queueRegistryKey, type QueueKeys } from './keys.js';
 import { runScript, type ScriptArg, type ScriptName, type ScriptReply } from './scripts/index.js';
@@ -56,23 +56,13 @@ export class QueueHandle {
   }
 
   /** Runs a script, translating connection failures into RedisUnavailableError. */
-  async script(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<ScriptReply> {
-    await this.ready();
-    try {
-      return await runScript(this.redis, name, keys, args);
-    } catch (error) {
-      throw asUnavailable(error, this.url);
-    }
+  script(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<ScriptReply> {
+    return this.call((redis) => runScript(redis, name, keys, args));
   }
 
   /** Runs plain commands with the same error translation. */
-  async call<T>(fn: (redis: RedisConnection) => Promise<T>): Promise<T> {
-    await this.ready();
-    try {
-      return await fn(this.redis);
-    } catch (error) {
-      throw asUnavailable(error, this.url);
-    }
+  call<T>(fn: (redis: RedisConnection) => Promise<T>): Promise<T> {
+    return useConnection(this, this.role, fn);
   }
 
   /**
@@ -94,13 +84,7 @@ export class QueueHandle {
   }
 
   async close(): Promise<void> {
-    if (!this.ownsConnection) return;
-    if (this.redis.status === 'end') return;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeOwned({ redis: this.redis, url: this.url, owned: this.ownsConnection });
   }
 }
 

@@ -4,6 +4,7 @@ import { readCounts, type QueueCounts } from './counts.js';
 import { DeadLetterQueue } from './dlq.js';
 import { QueueEvents } from './events.js';
 import { Schedules } from './schedules.js';
+import { sleep } from './signal.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { Job } from './job.js';
@@ -195,7 +196,7 @@ export class Queue {
       const job = await this.requireJob(id);
       if (job.status === 'success' || job.status === 'failed' || job.status === 'cancelled') return job;
       if (Date.now() >= deadline) throw new TimeoutError(`job ${id} is still ${job.status} after ${options.timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(0, deadline - Date.now()))));
+      await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
       pause = Math.min(pause * 2, 1000);
     }
   }

@@ -1,4 +1,4 @@
-import { asUnavailable, ensureConnected, openConnection, type RedisConnection } from './connection.js';
+import { closeOwned, openConnection, useConnection, type OpenedConnection } from './connection.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, type QueueConnectionOptions } from './handle.js';
 import { queueRegistryKey } from './keys.js';
 import { validateName } from './options.js';
@@ -19,37 +19,22 @@ export interface QueueOverview {
  */
 export class QueueRegistry {
   readonly prefix: string;
-  private readonly redis: RedisConnection;
-  private readonly url: string;
-  private readonly ownsConnection: boolean;
+  private readonly connection: OpenedConnection;
 
   constructor(options: Pick<QueueConnectionOptions, 'connection' | 'prefix'> = {}) {
     this.prefix = validateName('prefix', options.prefix ?? DEFAULT_PREFIX);
-    const opened = openConnection(options.connection ?? DEFAULT_REDIS_URL, 'client');
-    this.redis = opened.redis;
-    this.url = opened.url;
-    this.ownsConnection = opened.owned;
+    this.connection = openConnection(options.connection ?? DEFAULT_REDIS_URL, 'client');
   }
 
   /** Names of the registered queues, sorted. */
   async names(): Promise<string[]> {
-    await ensureConnected(this.redis, this.url);
-    try {
-      const names = await this.redis.smembers(queueRegistryKey(this.prefix));
-      return names.sort();
-    } catch (error) {
-      throw asUnavailable(error, this.url);
-    }
+    const names = await useConnection(this.connection, 'client', (r) => r.smembers(queueRegistryKey(this.prefix)));
+    return names.sort();
   }
 
   /** True when the queue has been written to under this prefix. */
   async has(name: string): Promise<boolean> {
-    await ensureConnected(this.redis, this.url);
-    try {
-      return (await this.redis.sismember(queueRegistryKey(this.prefix), name)) === 1;
-    } catch (error) {
-      throw asUnavailable(error, this.url);
-    }
+    return (await useConnection(this.connection, 'client', (r) => r.sismember(queueRegistryKey(this.prefix), name))) === 1;
   }
 
   /** Counts and last-window throughput of every registered queue, sharing this connection. */
@@ -59,7 +44,7 @@ export class QueueRegistry {
     return Promise.all(
       names.map(async (name): Promise<QueueOverview> => {
         // The queue borrows this connection, so closing it is not needed.
-        const queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
+        const queue = new Queue(name, { connection: this.connection.redis, prefix: this.prefix });
         const [{ paused, ...counts }, finished] = await Promise.all([queue.counts(), queue.throughput(windowMs)]);
         const jobsPerSecond = Math.round(((finished.succeeded + finished.failed) / (windowMs / 1000)) * 100) / 100;
         return { name, paused, counts, throughput: { ...finished, jobsPerSecond } };
@@ -68,11 +53,6 @@ export class QueueRegistry {
   }
 
   async close(): Promise<void> {
-    if (!this.ownsConnection || this.redis.status === 'end') return;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeOwned(this.connection);
   }
 }

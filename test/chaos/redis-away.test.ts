@@ -1,6 +1,7 @@
 // Scenario 5 (long half): a `jobs worker` whose Redis goes away for 10 s and comes back
 // resumes by itself: it does not exit, records the outcome of the job it was running, and
 // runs new jobs within 5 s. A producer meanwhile fails fast with RedisUnavailableError.
+import { setTimeout as pause } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Queue, RedisUnavailableError } from '../../src/index.js';
@@ -18,7 +19,6 @@ afterAll(async () => {
   await server.stop();
 });
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const attempts = (worker: LineProcess, since = 0): number =>
   worker.lines.filter((line) => line.value.event === 'attempt' && line.receivedAt > since).length;
 

@@ -2,6 +2,7 @@
 // times while a producer enqueues and 2 worker processes run jobs, then SCRIPT FLUSH.
 // 0 acknowledged enqueues lost; workers resume within 5 s without being restarted; no
 // NOSCRIPT error reaches a caller.
+import { setTimeout as pause } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Queue, type JobSpec } from '../../src/index.js';
@@ -22,7 +23,6 @@ afterAll(async () => {
   await server.stop();
 });
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Enqueues batches until stopped; a batch whose reply was lost is sent again with the same idempotency keys. */
 class Producer {

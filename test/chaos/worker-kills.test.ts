@@ -1,6 +1,7 @@
 // Scenario 1: 10,000 jobs, 4 worker processes, at least 30 random SIGKILLs (each worker
 // restarted at once). Every acknowledged job must end success exactly once in the queue's
 // view and be in the ledger; duplicates only among jobs a killed worker had in flight.
+import { setTimeout as pause } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Queue, type JobSpec } from '../../src/index.js';
@@ -20,7 +21,6 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('scenario 1: worker processes SIGKILLed at random', () => {
   it(`processes ${JOBS} jobs through ${KILLS} kills with 0 lost and duplicates only from killed workers`, async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import { jobTicks } from './helpers.js';
 
 const server = useRedisServer();
 const script = fileURLToPath(new URL('./fixtures/cron-worker.mjs', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('every-second schedule across worker processes', () => {
   it('three workers produce exactly one job per tick, and two carry on without a gap after one is SIGKILLed', async () => {
