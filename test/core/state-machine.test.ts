@@ -204,27 +204,33 @@ describe('ordering, delay, pause', () => {
     expect(retryDelay(10, { baseMs: 100, capMs: 1000 }, () => 0.999999)).toBe(1000);
     expect(retryDelay(4, { baseMs: 100, capMs: 1000 }, () => 0)).toBe(0);
 
+    // Measured on Redis's clock through the event stream, so a slow machine cannot skew it:
+    // each retry is due within [0, bound] of its failure, and starts no sooner than due.
     const queue = open();
-    const failedAt: number[] = [];
-    const startedAt: number[] = [];
+    await queue.events.enable();
     const { id } = await queue.enqueue('f', {}, { maxAttempts: 4, backoff: { baseMs: 100, capMs: 150 } });
     const worker = work(queue, {
       handlers: {
         f: () => {
-          startedAt.push(Date.now());
-          failedAt.push(Date.now());
           throw new Error('again');
         },
       },
     });
     await worker.start();
     await queue.waitFor(id, { timeoutMs: 5000 });
+    const events = await queue.events.read();
+    const retries = events.filter((e) => e.event === 'retrying');
+    const starts = events.filter((e) => e.event === 'started');
+    expect(retries.length).toBe(3);
+    expect(starts.length).toBe(4);
     const bounds = [100, 150, 150];
-    for (let i = 0; i < 3; i += 1) {
-      const gap = startedAt[i + 1]! - failedAt[i]!;
-      expect(gap).toBeGreaterThanOrEqual(0);
-      expect(gap).toBeLessThanOrEqual(bounds[i]! + 60);
-    }
+    retries.forEach((retry, i) => {
+      const delay = retry.dueAt!.getTime() - retry.time.getTime();
+      // ±1 ms: the stream entry's id and the due time come from the same script's clock reads
+      expect(delay).toBeGreaterThanOrEqual(-1);
+      expect(delay).toBeLessThanOrEqual(bounds[i]! + 1);
+      expect(starts[i + 1]!.time.getTime()).toBeGreaterThanOrEqual(retry.dueAt!.getTime());
+    });
   });
 
   it("honours an error's retryAfterMs, capped by the backoff cap", async () => {
