@@ -32,8 +32,11 @@ function segmentsOf(handle: QueueHandle, state: ListState): Segment[] {
       ];
     case 'scheduled':
       return [zsetSegment(handle, k.delayed)];
-    case 'running':
-      return [zsetSegment(handle, k.active)];
+    case 'running': {
+      // members of the active zset are `id:leaseToken`
+      const leases = zsetSegment(handle, k.active);
+      return [{ ...leases, range: async (start, stop) => (await leases.range(start, stop)).map((m) => m.split(':')[0] ?? m) }];
+    }
     case 'retrying':
       return [zsetSegment(handle, k.retry)];
     case 'success':

@@ -20,6 +20,27 @@ local function payloadKey(base, id)
   return base .. 'p:' .. id
 end
 
+-- A running job's member in the active zset is `id:token`, so the lease is its own fence.
+local function leaseJobId(member)
+  return member:match('^[^:]+')
+end
+
+-- Runs a variadic command over a list of any length (unpack() has a limit), in chunks;
+-- `key` (or nil) comes first. Returns the replies of list-replying commands concatenated.
+local function callMany(command, key, list)
+  local out = {}
+  for i = 1, #list, 1000 do
+    local last = math.min(i + 999, #list)
+    local reply
+    if key then reply = redis.call(command, key, unpack(list, i, last))
+    else reply = redis.call(command, unpack(list, i, last)) end
+    if type(reply) == 'table' then
+      for j = 1, #reply do out[#out + 1] = reply[j] end
+    end
+  end
+  return out
+end
+
 local function deleteJob(base, id)
   redis.call('DEL', jobKey(base, id), payloadKey(base, id))
 end

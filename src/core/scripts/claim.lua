@@ -28,62 +28,86 @@ local meta = redis.call('HMGET', KEYS[9], 'paused', 'events')
 local paused = meta[1] == '1'
 eventCap = tonumber(meta[2] or '0')
 
--- 1. settle outcomes, each fenced by its lease token
-local statuses = {}
+-- 1. settle outcomes, each fenced by its lease: the active zset holds `id:token` exactly while
+-- that attempt owns the job, so one batched lookup tells which outcomes still count.
+local ids, tokens, kinds, as, bs, delays, members = {}, {}, {}, {}, {}, {}, {}
 local cursor = 8
-local finishedSome = false
 for i = 1, nOutcomes do
-  local id, token, kind = ARGV[cursor], ARGV[cursor + 1], ARGV[cursor + 2]
-  local a, b = ARGV[cursor + 3], ARGV[cursor + 4]
-  local retryDelay = -1
+  ids[i], tokens[i], kinds[i] = ARGV[cursor], ARGV[cursor + 1], ARGV[cursor + 2]
+  as[i], bs[i], delays[i] = ARGV[cursor + 3], ARGV[cursor + 4], -1
   cursor = cursor + 5
-  if kind == 'fail' then
-    retryDelay = tonumber(ARGV[cursor])
+  if kinds[i] == 'fail' then
+    delays[i] = tonumber(ARGV[cursor])
     cursor = cursor + 1
   end
+  members[i] = ids[i] .. ':' .. tokens[i]
+end
+local held = {}
+if nOutcomes == 1 then
+  held[1] = redis.call('ZREM', KEYS[5], members[1]) == 1
+elseif nOutcomes > 1 then
+  held = callMany('ZMSCORE', KEYS[5], members)
+  local owned = {}
+  for i = 1, nOutcomes do
+    if held[i] then owned[#owned + 1] = members[i] end
+  end
+  if #owned > 0 then callMany('ZREM', KEYS[5], owned) end
+end
+
+local statuses = {}
+local doomed = {}
+local finishedSome = false
+for i = 1, nOutcomes do
+  local id, kind, a, b = ids[i], kinds[i], as[i], bs[i]
   local key = jobKey(base, id)
-  local cur = redis.call('HMGET', key, 's', 'l', 'a', 'm', 'cx', 't')
-  if cur[1] == 'running' and cur[2] == token then
-    local ev = {'t', cur[6], 'a', cur[3]}
-    redis.call('ZREM', KEYS[5], id)
+  if not held[i] then
+    statuses[i] = 0
+  elseif kind == 'ok' and keepCount == 0 and eventCap <= 0 then
+    -- the common fast path: nothing to record, nothing to tell
+    doomed[#doomed + 1] = key
+    doomed[#doomed + 1] = payloadKey(base, id)
+    statuses[i] = 1
+  else
+    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't')
+    local ev = {'t', cur[4], 'a', cur[1]}
     if kind == 'ok' then
       if a ~= '' and keepCount ~= 0 then redis.call('HSET', key, 'r', a) end
       finish(base, KEYS[6], id, 'success', now, keepCount)
       finishedSome = true
       emit(base, 'succeeded', id, ev)
     elseif kind == 'back' then
-      redis.call('HSET', key, 's', 'pending', 'a', tonumber(cur[3]) - 1, 'd', now)
+      redis.call('HSET', key, 's', 'pending', 'a', tonumber(cur[1]) - 1, 'd', now)
       redis.call('LPUSH', KEYS[1], id)
-    elseif cur[5] == '1' then
+    elseif cur[3] == '1' then
       redis.call('HSET', key, 'e', a)
       finish(base, KEYS[8], id, 'cancelled', now, 1)
       emit(base, 'cancelled', id, ev)
     else
       ev[#ev + 1] = 'err'; ev[#ev + 1] = a
       emit(base, 'failed', id, ev)
-      if retryDelay >= 0 and tonumber(cur[3]) < tonumber(cur[4]) then
-        scheduleRetry(base, KEYS[4], id, a, b, now + retryDelay)
+      if delays[i] >= 0 and tonumber(cur[1]) < tonumber(cur[2]) then
+        scheduleRetry(base, KEYS[4], id, a, b, now + delays[i])
         -- idle workers recompute how long to wait: the retry may be due before they would look
         redis.call('ZADD', KEYS[10], 0, 'w')
-        ev[#ev + 1] = 'due'; ev[#ev + 1] = now + retryDelay
+        ev[#ev + 1] = 'due'; ev[#ev + 1] = now + delays[i]
         emit(base, 'retrying', id, ev)
       else
         deadLetter(base, KEYS[7], id, a, b, now)
         emit(base, 'dead-lettered', id, ev)
       end
     end
-    statuses[#statuses + 1] = 1
-  else
-    statuses[#statuses + 1] = 0
+    statuses[i] = 1
   end
 end
+if #doomed > 0 then callMany('DEL', nil, doomed) end
 if finishedSome and keepCount > 0 then trimFinished(base, KEYS[6], keepCount, 0, now) end
 
 -- 2. upkeep: recover jobs whose lease expired (their worker died or froze)
 local function recoverExpired()
   local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 100)
-  for _, id in ipairs(expired) do
-    redis.call('ZREM', KEYS[5], id)
+  for _, member in ipairs(expired) do
+    redis.call('ZREM', KEYS[5], member)
+    local id = leaseJobId(member)
     local key = jobKey(base, id)
     local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't')
     local msg = 'lease expired: the worker running this job stopped responding'
@@ -128,18 +152,23 @@ if upkeepAsked then upkeep() end
 -- 4. claim
 local claimed = {}
 local got = 0
+-- leases (score, member pairs) and payload keys of the jobs taken, written and read in one
+-- call each once the claim is done
+local leases, payloadKeys = {}, {}
+local nowText, deadlineText = tostring(now), tostring(now + leaseMs)
 local function take(id)
   local key = jobKey(base, id)
   local j = redis.call('HMGET', key, 's', 't', 'a', 'm', 'to', 'bb', 'bc', 'c', 'd', 'l')
   if j[1] ~= 'pending' then return false end
-  local attempts = tonumber(j[3]) + 1
+  local attempts = tostring(tonumber(j[3]) + 1)
   local token = tostring(tonumber(j[10] or '0') + 1)
-  redis.call('HSET', key, 's', 'running', 'sa', now, 'a', attempts, 'l', token)
-  redis.call('ZADD', KEYS[5], now + leaseMs, id)
+  redis.call('HSET', key, 's', 'running', 'sa', nowText, 'a', attempts, 'l', token)
+  leases[#leases + 1] = deadlineText
+  leases[#leases + 1] = id .. ':' .. token
+  payloadKeys[#payloadKeys + 1] = payloadKey(base, id)
   emit(base, 'started', id, {'t', j[2], 'a', attempts})
   local n = #claimed
-  claimed[n + 1] = id; claimed[n + 2] = token; claimed[n + 3] = j[2]
-  claimed[n + 4] = redis.call('GET', payloadKey(base, id)) or 'null'
+  claimed[n + 1] = id; claimed[n + 2] = token; claimed[n + 3] = j[2]; claimed[n + 4] = 'null'
   claimed[n + 5] = attempts; claimed[n + 6] = j[4]; claimed[n + 7] = j[5] or '0'
   claimed[n + 8] = j[6] or '-1'; claimed[n + 9] = j[7] or '-1'; claimed[n + 10] = j[8]; claimed[n + 11] = j[9]
   return true
@@ -168,6 +197,14 @@ claimReady()
 if got < want and not upkeepDone then
   upkeep()
   claimReady()
+end
+
+if got > 0 then
+  callMany('ZADD', KEYS[5], leases)
+  local payloads = callMany('MGET', nil, payloadKeys)
+  for i = 1, got do
+    if payloads[i] then claimed[(i - 1) * 11 + 4] = payloads[i] end
+  end
 end
 
 local nextDue = -1

@@ -10,7 +10,7 @@ for i = 3, #ARGV, 2 do
   local id = ARGV[i]
   local cur = redis.call('HMGET', jobKey(base, id), 's', 'l', 'cx')
   if cur[1] == 'running' and cur[2] == ARGV[i + 1] then
-    redis.call('ZADD', KEYS[1], 'XX', deadline, id)
+    redis.call('ZADD', KEYS[1], 'XX', deadline, id .. ':' .. ARGV[i + 1])
     out[#out + 1] = (cur[3] == '1') and 2 or 1
   else
     out[#out + 1] = 0
