@@ -45,21 +45,24 @@ export async function claimJobs(handle: QueueHandle, request: ClaimRequest): Pro
     number,
   ];
   const jobs: ClaimedJob[] = [];
-  for (let i = 0; i < flat.length; i += CLAIMED_FIELDS) {
-    const f = (n: number): string => String(flat[i + n]);
-    const base = Number(f(7));
-    const cap = Number(f(8));
+  for (let i = 0; i + CLAIMED_FIELDS <= flat.length; i += CLAIMED_FIELDS) {
+    const baseMs = Number(flat[i + 7]);
+    const capMs = Number(flat[i + 8]);
     jobs.push({
-      id: f(0),
-      leaseToken: f(1),
-      type: f(2),
-      payloadJson: f(3),
-      attempt: Number(f(4)),
-      maxAttempts: Number(f(5)),
-      timeoutMs: Number(f(6)),
-      backoff: { baseMs: base < 0 ? DEFAULT_BACKOFF.baseMs : base, capMs: cap < 0 ? DEFAULT_BACKOFF.capMs : cap },
-      createdAt: new Date(Number(f(9))),
-      dueAt: new Date(Number(f(10))),
+      id: String(flat[i]),
+      leaseToken: String(flat[i + 1]),
+      type: String(flat[i + 2]),
+      payloadJson: String(flat[i + 3]),
+      attempt: Number(flat[i + 4]),
+      maxAttempts: Number(flat[i + 5]),
+      timeoutMs: Number(flat[i + 6]),
+      // most jobs use the default backoff: share one object
+      backoff:
+        baseMs < 0 && capMs < 0
+          ? DEFAULT_BACKOFF
+          : { baseMs: baseMs < 0 ? DEFAULT_BACKOFF.baseMs : baseMs, capMs: capMs < 0 ? DEFAULT_BACKOFF.capMs : capMs },
+      createdAtMs: Number(flat[i + 9]),
+      dueAtMs: Number(flat[i + 10]),
     });
   }
   return {

@@ -11,10 +11,11 @@ export interface ClaimedJob {
   attempt: number;
   maxAttempts: number;
   timeoutMs: number;
-  backoff: Backoff;
-  createdAt: Date;
-  /** When the job was due (enqueue time, its delay or its retry time), for the wait metric. */
-  dueAt: Date;
+  backoff: Readonly<Backoff>;
+  /** Epoch ms. */
+  createdAtMs: number;
+  /** When the job was due (enqueue time, its delay or its retry time), epoch ms, for the wait metric. */
+  dueAtMs: number;
 }
 
 /** What a finished attempt reports back to Redis (see claim.lua). */
@@ -38,41 +39,67 @@ export interface AttemptReport {
 
 const MAX_STACK = 8192;
 
-/** One running job: its abort controller and the promise of its outcome. */
+type ReportProgress = (job: ClaimedJob, value: unknown) => Promise<void>;
+
+/** The handler's view of its attempt. Dates and the abort signal are made only when read. */
+class AttemptContext implements JobContext {
+  readonly id: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+
+  constructor(
+    private readonly running: RunningJob,
+    readonly queue: string,
+    private readonly reportProgress: ReportProgress,
+  ) {
+    const { job } = running;
+    this.id = job.id;
+    this.type = job.type;
+    this.attempt = job.attempt;
+    this.maxAttempts = job.maxAttempts;
+  }
+
+  get createdAt(): Date {
+    return new Date(this.running.job.createdAtMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.running.signal;
+  }
+
+  progress(value: unknown): Promise<void> {
+    return this.reportProgress(this.running.job, value);
+  }
+}
+
+/**
+ * One running job: its abort controller and the promise of its outcome. The handler is called
+ * at once, and the outcome settles on the first of: the handler's result, its error, or an
+ * abort (timeout, cancel, shutdown, lost lease), even if the handler ignores its signal.
+ */
 export class RunningJob {
   readonly startedAt = performance.now();
   readonly outcome: Promise<Outcome>;
+  private resolveOutcome!: (outcome: Outcome) => void;
+  private settled = false;
   private timer: NodeJS.Timeout | undefined;
   // The AbortController is made only when a handler reads ctx.signal: most never do, and
   // creating one per job is a measurable share of a fast worker's CPU.
   private controller: AbortController | undefined;
   private abortError: JobAbortedError | undefined;
-  private rejectRun: ((error: JobAbortedError) => void) | undefined;
 
   constructor(
     readonly job: ClaimedJob,
     handlers: HandlerMap,
     queue: string,
-    reportProgress: (job: ClaimedJob, value: unknown) => Promise<void>,
+    reportProgress: ReportProgress,
   ) {
+    this.outcome = new Promise((resolve) => (this.resolveOutcome = resolve));
     if (job.timeoutMs > 0) {
       this.timer = setTimeout(() => this.abort('timeout', `timed out after ${job.timeoutMs} ms`), job.timeoutMs);
     }
-    // the getter below needs this instance
-    const self = this;
-    const ctx: JobContext = {
-      id: job.id,
-      queue,
-      type: job.type,
-      attempt: job.attempt,
-      maxAttempts: job.maxAttempts,
-      createdAt: job.createdAt,
-      get signal(): AbortSignal {
-        return self.signal;
-      },
-      progress: (value) => reportProgress(job, value),
-    };
-    this.outcome = this.execute(handlers, ctx).finally(() => clearTimeout(this.timer));
+    this.start(handlers, new AttemptContext(this, queue, reportProgress));
   }
 
   get signal(): AbortSignal {
@@ -87,44 +114,71 @@ export class RunningJob {
     if (this.abortError) return;
     this.abortError = new JobAbortedError(reason, message);
     this.controller?.abort(this.abortError);
-    this.rejectRun?.(this.abortError);
+    this.fail(this.abortError);
   }
 
   get abortReason(): AbortReason | undefined {
     return this.abortError?.reason;
   }
 
-  private async execute(handlers: HandlerMap, ctx: JobContext): Promise<Outcome> {
-    const { id, leaseToken } = this.job;
+  private start(handlers: HandlerMap, ctx: AttemptContext): void {
+    const { id, leaseToken, type, payloadJson } = this.job;
     let payload: unknown;
     try {
-      payload = JSON.parse(this.job.payloadJson);
+      payload = JSON.parse(payloadJson);
     } catch {
-      return { kind: 'fail', id, leaseToken, error: 'payload is not valid JSON', stack: '', retryDelayMs: -1 };
+      this.settle({ kind: 'fail', id, leaseToken, error: 'payload is not valid JSON', stack: '', retryDelayMs: -1 });
+      return;
+    }
+    const handler = handlers[type];
+    if (!handler) {
+      this.fail(new Error(`no handler for job type "${type}" on this worker`));
+      return;
     }
     try {
-      const handler = handlers[this.job.type];
-      if (!handler) throw new Error(`no handler for job type "${this.job.type}" on this worker`);
-      const result = await this.untilAborted(Promise.resolve().then(() => handler(payload, ctx)));
-      return { kind: 'ok', id, leaseToken, resultJson: encodeResult(result) };
+      const result = handler(payload, ctx);
+      if (isThenable(result)) {
+        result.then(
+          (value) => this.succeed(value),
+          (error: unknown) => this.fail(error),
+        );
+      } else {
+        this.succeed(result);
+      }
     } catch (error) {
-      if (this.abortReason === 'shutdown') return { kind: 'back', id, leaseToken };
-      const message = error instanceof Error ? error.message : String(error);
-      const stack = error instanceof Error ? (error.stack ?? '').slice(0, MAX_STACK) : '';
-      const permanent = isPermanentError(error);
-      const delay = permanent ? -1 : nextRetryDelay(error, this.job);
-      return { kind: 'fail', id, leaseToken, error: message || 'error without a message', stack, retryDelayMs: delay };
+      this.fail(error);
     }
   }
 
-  /** Ends the attempt when the job is aborted, even if the handler ignores its signal. */
-  private untilAborted<T>(work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.abortError) return reject(this.abortError);
-      this.rejectRun = reject;
-      work.then(resolve, reject).finally(() => (this.rejectRun = undefined));
-    });
+  private succeed(result: unknown): void {
+    if (this.settled) return;
+    const { id, leaseToken } = this.job;
+    this.settle({ kind: 'ok', id, leaseToken, resultJson: encodeResult(result) });
   }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    const { id, leaseToken } = this.job;
+    if (this.abortReason === 'shutdown') {
+      this.settle({ kind: 'back', id, leaseToken });
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const stack = error instanceof Error ? (error.stack ?? '').slice(0, MAX_STACK) : '';
+    const delay = isPermanentError(error) ? -1 : nextRetryDelay(error, this.job);
+    this.settle({ kind: 'fail', id, leaseToken, error: message || 'error without a message', stack, retryDelayMs: delay });
+  }
+
+  private settle(outcome: Outcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.resolveOutcome(outcome);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /**
@@ -147,18 +201,18 @@ function encodeResult(result: unknown): string {
   }
 }
 
-/** A finished attempt waiting to be recorded. */
+/** An outcome waiting to be recorded, with the attempt it ends (none for a prefetched job handed back unstarted). */
 export interface Finished {
   outcome: Outcome;
-  running: RunningJob;
+  running?: RunningJob;
   durationMs: number;
 }
 
 /** The report of a recorded attempt, for onAttempt. */
-export function describeAttempt({ outcome, running, durationMs }: Finished): AttemptReport {
+export function describeAttempt({ outcome, running, durationMs }: Finished & { running: RunningJob }): AttemptReport {
   const { job } = running;
   // The attempt started durationMs ago; the wait is from when the job was due until then.
-  const waitMs = Math.max(0, Date.now() - durationMs - job.dueAt.getTime());
+  const waitMs = Math.max(0, Date.now() - durationMs - job.dueAtMs);
   const base = { id: job.id, type: job.type, attempt: job.attempt, durationMs, waitMs };
   if (outcome.kind === 'ok') return { ...base, status: 'success' };
   if (outcome.kind === 'back') return { ...base, status: 'returned' };

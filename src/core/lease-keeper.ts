@@ -1,9 +1,12 @@
 import type { QueueHandle } from './handle.js';
 import type { ClaimedJob, RunningJob } from './job-runner.js';
+import type { PrefetchBuffer } from './prefetch.js';
 
 /**
- * Renews the leases of a worker's running jobs by heartbeat (every third of the lease), and
- * aborts a job whose lease was lost or whose cancellation was requested.
+ * Renews the leases of a worker's running and prefetched jobs by heartbeat (every third of the
+ * lease), and aborts a running job whose lease was lost or whose cancellation was requested (a
+ * prefetched job whose lease was lost is dropped; one being cancelled starts soon and is
+ * aborted by the next beat).
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -13,6 +16,7 @@ export class LeaseKeeper {
     private readonly handle: QueueHandle,
     private readonly leaseMs: number,
     private readonly running: ReadonlyMap<string, RunningJob>,
+    private readonly prefetched: PrefetchBuffer,
     private readonly warn: (message: string) => void,
   ) {}
 
@@ -28,20 +32,26 @@ export class LeaseKeeper {
   }
 
   async beat(): Promise<void> {
-    if (this.inFlight || this.running.size === 0) return;
+    if (this.inFlight || this.running.size + this.prefetched.size === 0) return;
     this.inFlight = true;
-    const jobs = [...this.running.values()];
+    const jobs: ClaimedJob[] = [...this.prefetched.jobs()];
+    for (const { job } of this.running.values()) jobs.push(job);
     const args: string[] = [this.handle.keys.base, String(this.leaseMs)];
-    for (const { job } of jobs) args.push(job.id, job.leaseToken);
+    for (const job of jobs) args.push(job.id, job.leaseToken);
     try {
       const statuses = (await this.handle.script('heartbeat', [this.handle.keys.active], args)) as number[];
       statuses.forEach((status, i) => {
-        const running = jobs[i];
-        if (!running) return;
+        const job = jobs[i];
+        if (!job || status === 1) return;
+        const running = this.running.get(job.id);
         if (status === 0) {
-          this.warn(`job ${running.job.id}: lease lost (it ran longer than the lease without a heartbeat); stopping it`);
-          running.abort('lease-lost', 'the lease on this job was lost');
-        } else if (status === 2) {
+          if (running?.job === job) {
+            this.warn(`job ${job.id}: lease lost (it ran longer than the lease without a heartbeat); stopping it`);
+            running.abort('lease-lost', 'the lease on this job was lost');
+          } else if (this.prefetched.remove(job.id)) {
+            this.warn(`job ${job.id}: lease lost while it waited for a free slot; dropped`);
+          }
+        } else if (status === 2 && running?.job === job) {
           running.abort('cancelled', 'the job was cancelled');
         }
       });

@@ -2,43 +2,24 @@ import { warnIfEvicting, type RedisConnection } from './connection.js';
 import { claimJobs, type ClaimReply } from './claim.js';
 import { readCounts } from './counts.js';
 import { ValidationError } from './errors.js';
-import { QueueHandle, type QueueConnectionOptions } from './handle.js';
-import type { HandlerMap } from './handler.js';
-import { describeAttempt, RunningJob, type AttemptReport, type ClaimedJob, type Finished } from './job-runner.js';
+import { QueueHandle } from './handle.js';
+import { describeAttempt, RunningJob, type ClaimedJob, type Finished } from './job-runner.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { PrefetchBuffer } from './prefetch.js';
 import { Scheduler } from './scheduler.js';
 import { Signal, sleep } from './signal.js';
-import { WorkerRegistration, type WorkerRegistrationOptions } from './worker-registry.js';
+import { WorkerRegistration } from './worker-registry.js';
+import type { WorkerOptions } from './worker-options.js';
+import { WorkWaiter } from './work-waiter.js';
 
-export interface WorkerOptions extends QueueConnectionOptions {
-  /** Handlers by job type. */
-  handlers: HandlerMap;
-  /** Jobs run at once. Default 1. */
-  concurrency?: number;
-  /** How long a claimed job stays owned without a heartbeat, in ms. Default 30,000. */
-  leaseMs?: number;
-  /**
-   * Longest wait on Redis for new work, in ms. Default 30,000. Waits are shorter when a delayed
-   * job, a retry or a lease deadline is due sooner, and any new job or retry wakes the worker.
-   */
-  blockTimeoutMs?: number;
-  /** Stop after claiming this many jobs. Default: no limit. */
-  maxJobs?: number;
-  /** Stop once the queue has no due pending, running or retrying job. Default false. */
-  exitWhenDrained?: boolean;
-  /** Called after each attempt is recorded in Redis. */
-  onAttempt?: (report: AttemptReport) => void;
-  /** Called for trouble the worker survives (Redis down, a lost lease). */
-  onWarning?: (message: string) => void;
-  /** Take part in firing the queue's cron schedules (see Schedules). Default true. */
-  schedules?: boolean;
-  /** How the worker lists itself for `jobs workers` (heartbeat and timeout); see WorkerRegistrationOptions. */
-  registration?: WorkerRegistrationOptions;
-}
+export type { WorkerOptions } from './worker-options.js';
 
 /** Longest gap between two upkeep passes of a busy worker, in ms. */
 const UPKEEP_MS = 250;
-const MAX_CLAIMS_IN_FLIGHT = 2;
+/** Jobs claimed ahead by default: at least this many, or the concurrency. */
+const DEFAULT_PREFETCH = 8;
+/** Claims on their way at once: enough to keep Node and Redis both busy, few enough for full batches. */
+const claimsInFlight = (capacity: number): number => (capacity >= 64 ? 4 : 2);
 
 /** Runs handlers for the jobs of one queue. */
 export class Worker {
@@ -50,23 +31,20 @@ export class Worker {
   readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly blocker: RedisConnection;
+  private readonly waiter: WorkWaiter;
   private readonly running = new Map<string, RunningJob>();
   private outcomes: Finished[] = [];
   private readonly wake = new Signal();
   private readonly leases: LeaseKeeper;
-  private blocking: Promise<unknown> | undefined;
   private claimedTotal = 0;
   /** Claim calls on their way to Redis and back. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Slots that claims in flight asked for. */
   private reserved = 0;
-  /** Jobs asked for per claim: half the slots, so two claims overlap. */
-  private readonly claimBatch: number;
+  private readonly prefetched: PrefetchBuffer;
   /** The last claim came up short: block on Redis before claiming again. */
   private dry = false;
   private lastReply: ClaimReply | undefined;
-  /** A blocking wait took the queue's marker (new work) after the loop stopped waiting on it. */
-  private markerSeen = false;
   private claimFailures = 0;
   private lastUpkeep = 0;
   private stopping = false;
@@ -82,13 +60,16 @@ export class Worker {
     this.handle = new QueueHandle(queue, options, 'worker');
     this.concurrency = options.concurrency ?? 1;
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.claimBatch = Math.max(1, Math.ceil(this.concurrency / MAX_CLAIMS_IN_FLIGHT));
+    const prefetch = options.prefetch ?? Math.max(DEFAULT_PREFETCH, this.concurrency);
+    if (!Number.isInteger(prefetch) || prefetch < 0) throw new ValidationError('prefetch must be a whole number of at least 0');
+    this.prefetched = new PrefetchBuffer(prefetch);
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new ValidationError('concurrency must be a whole number of at least 1');
     }
     if (!Number.isInteger(this.leaseMs) || this.leaseMs < 100) throw new ValidationError('leaseMs must be at least 100');
     this.blocker = this.handle.openBlockingConnection();
-    this.leases = new LeaseKeeper(this.handle, this.leaseMs, this.running, (message) => this.warn(message));
+    this.waiter = new WorkWaiter(this.blocker, this.handle.keys.marker, this.wake);
+    this.leases = new LeaseKeeper(this.handle, this.leaseMs, this.running, this.prefetched, (message) => this.warn(message));
     this.registration = new WorkerRegistration(this.handle, this.concurrency, () => this.running.size, options.registration);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -143,6 +124,9 @@ export class Worker {
     const schedulerStopped = this.scheduler?.stop();
     // jobs a claim in flight brings back are ours to finish or hand back too
     await Promise.all(this.inFlight);
+    for (const job of this.prefetched.takeAll()) {
+      this.outcomes.push({ outcome: { kind: 'back', id: job.id, leaseToken: job.leaseToken }, durationMs: 0 });
+    }
     const settled = Promise.all([...this.running.values()].map((job) => job.outcome));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
@@ -162,16 +146,19 @@ export class Worker {
   }
 
   /**
-   * The claim loop. Claims go out without waiting for the previous one (at most
-   * MAX_CLAIMS_IN_FLIGHT, each for about half the slots), so Node runs one batch while Redis
-   * works on the next; when the queue runs dry the loop blocks on Redis until work appears.
+   * The claim loop. Claims go out without waiting for the previous one (two or three at once,
+   * each for a share of the slots), so Node runs one batch while Redis works on the next; when
+   * the queue runs dry the loop blocks on Redis until work appears.
    */
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      if (this.claimLimitReached() && this.running.size === 0 && this.inFlight.size === 0 && this.outcomes.length === 0) break;
-      const free = this.freeSlots();
-      const want = this.dry ? 0 : Math.min(free, this.claimBatch);
-      if ((want > 0 || this.outcomes.length > 0) && this.inFlight.size < MAX_CLAIMS_IN_FLIGHT) {
+      const idle = this.running.size === 0 && this.prefetched.size === 0 && this.inFlight.size === 0;
+      if (this.claimLimitReached() && idle && this.outcomes.length === 0) break;
+      const capacity = this.capacity();
+      const maxInFlight = claimsInFlight(capacity);
+      const free = this.freeSlots(capacity);
+      const want = this.dry ? 0 : Math.min(free, Math.ceil(capacity / maxInFlight));
+      if ((want > 0 || this.outcomes.length > 0) && this.inFlight.size < maxInFlight) {
         this.sendClaim(want);
         continue;
       }
@@ -196,7 +183,10 @@ export class Worker {
       .then((reply) => {
         this.claimFailures = 0;
         this.report(finished, reply.settled);
-        for (const job of reply.jobs) this.run(job);
+        for (const job of reply.jobs) {
+          if (this.running.size < this.concurrency) this.run(job);
+          else this.prefetched.push(job);
+        }
         if (want > 0) {
           this.dry = reply.jobs.length < want;
           this.lastReply = reply;
@@ -216,9 +206,14 @@ export class Worker {
     this.inFlight.add(call);
   }
 
-  /** Slots neither running a job nor asked for by a claim in flight (and within maxJobs). */
-  private freeSlots(): number {
-    const free = this.concurrency - this.running.size - this.reserved;
+  /** Jobs this worker may hold: its slots, and prefetched jobs while handlers are fast. */
+  private capacity(): number {
+    return this.concurrency + this.prefetched.extraSlots;
+  }
+
+  /** Capacity not taken by running or prefetched jobs nor asked for by a claim in flight (and within maxJobs). */
+  private freeSlots(capacity: number): number {
+    const free = capacity - this.running.size - this.prefetched.size - this.reserved;
     if (this.options.maxJobs === undefined) return free;
     return Math.max(0, Math.min(free, this.options.maxJobs - this.claimedTotal - this.reserved));
   }
@@ -249,7 +244,10 @@ export class Worker {
       this.running.delete(job.id);
       // A job whose lease was lost belongs to someone else now; its outcome would be refused.
       const durationMs = performance.now() - running.startedAt;
+      this.prefetched.recordDuration(durationMs);
       if (running.abortReason !== 'lease-lost') this.outcomes.push({ outcome, running, durationMs });
+      const next = this.stopping ? undefined : this.prefetched.shift();
+      if (next) this.run(next);
       this.wake.fire();
     });
   }
@@ -258,29 +256,7 @@ export class Worker {
   private async waitForWork(reply: ClaimReply | undefined): Promise<void> {
     let waitMs = this.options.blockTimeoutMs ?? 30_000;
     if (reply && !reply.paused && reply.nextDueMs >= 0) waitMs = Math.min(waitMs, reply.nextDueMs - Date.now());
-    // a wait that ended while we were busy elsewhere may have taken the marker: claim now
-    if (this.markerSeen) {
-      this.markerSeen = false;
-      return;
-    }
-    if (waitMs < 5) {
-      await sleep(5);
-      return;
-    }
-    this.blocking ??= this.blocker
-      .bzpopmin(this.handle.keys.marker, (waitMs / 1000).toFixed(3))
-      .then(
-        (popped) => {
-          if (popped) this.markerSeen = true;
-        },
-        () => sleep(100),
-      )
-      .finally(() => {
-        this.blocking = undefined;
-        this.wake.fire();
-      });
-    await Promise.race([this.blocking, this.wake.wait()]);
-    this.markerSeen = false;
+    await this.waiter.wait(waitMs);
   }
 
   /** No due pending job, none running (on any worker) and none retrying. */
@@ -310,7 +286,8 @@ export class Worker {
         this.warn(`job ${f.outcome.id}: lease lost before its outcome was recorded; another worker owns it`);
         return;
       }
-      this.options.onAttempt?.(describeAttempt(f));
+      // a prefetched job handed back at shutdown never ran: no attempt to report
+      if (f.running) this.options.onAttempt?.(describeAttempt({ ...f, running: f.running }));
     });
   }
 
