@@ -44,7 +44,7 @@ describe('prefetch', () => {
       let mostRunningInRedis = 0;
       const worker = work(queue, {
         concurrency: 1,
-        prefetch,
+        ...(prefetch === undefined ? {} : { prefetch }),
         handlers: { sleep: (p: { ms: number }) => new Promise((resolve) => setTimeout(resolve, p.ms)) },
       });
       await worker.start();
