@@ -24,8 +24,11 @@ export interface JobSpec<Payload = unknown> {
   options?: EnqueueOptions;
 }
 
-/** Number of script arguments per job in enqueue.lua. */
-export const ENQUEUE_FIELDS = 10;
+/**
+ * Number of script arguments per job in enqueue.lua: type, payload, maxAttempts, the other
+ * options packed in one string ('' when all are defaults, as for most jobs), idempotency key.
+ */
+export const ENQUEUE_FIELDS = 5;
 
 /** Default cap on a payload's JSON size: queues carry references, not files. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -48,7 +51,7 @@ function wholeNumber(name: string, value: number, min: number, max: number): num
 
 /** Checks one job and turns it into enqueue.lua's arguments; throws before anything is written. */
 /** A validated job as enqueue.lua's arguments. */
-export type EncodedJob = (string | number)[];
+export type EncodedJob = string[];
 
 export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): EncodedJob {
   const type = validateName('job type', spec.type);
@@ -84,5 +87,7 @@ export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_B
   if (o.idempotencyKey !== undefined && (key.length === 0 || key.length > 256)) {
     throw new ValidationError('idempotencyKey must be 1-256 characters');
   }
-  return [type, payload, delay, runAt, priority, maxAttempts, base, cap, timeout, key];
+  const defaults = delay === 0 && runAt === -1 && priority === 0 && base === -1 && cap === -1 && timeout === 0;
+  const packed = defaults ? '' : `${delay},${runAt},${priority},${base},${cap},${timeout}`;
+  return [type, payload, String(maxAttempts), packed, key];
 }

@@ -18,6 +18,7 @@ interface WorkerFlags {
   queues?: string[];
   drain?: boolean;
   maxJobs?: number;
+  prefetch?: number;
   shutdownTimeout: number;
   allowExec?: boolean;
   execAllow?: string[];
@@ -84,6 +85,7 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
         exitWhenDrained: Boolean(flags.drain),
         schedules: flags.schedules,
         ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
+        ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
         onAttempt: metrics ? metrics.attemptObserver(name, (report) => log.attempt(name, report)) : (report) => log.attempt(name, report),
         onWarning: (message) => log.warning(name, message),
       }),
@@ -137,6 +139,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--handlers <module>', 'JS module (path from the working directory) whose default export maps job type to handler')
     .option('--queues <a,b>', 'queues to work on (default: the --queue setting)', commaList)
     .option('--drain', 'exit 0 once no job is pending and due, running or retrying')
+    .option('--prefetch <n>', 'jobs claimed ahead of a free slot while handlers are fast (default: concurrency, at least 8; 0: off)', wholeNumber(0))
     .option('--max-jobs <n>', 'stop after claiming this many jobs per queue', wholeNumber(1))
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, wait this long for running jobs', duration, 30_000)
     .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')

@@ -105,21 +105,23 @@ end
 -- field `events` holds the stream's cap (absent or 0: off, and then an event costs one HGET
 -- per script call). Extra fields come as a flat list of name, value pairs.
 local eventCap = nil
-local function emit(base, event, id, extra)
+local function eventsOn(base)
   if eventCap == nil then eventCap = tonumber(redis.call('HGET', base .. 'meta', 'events') or '0') end
-  if eventCap <= 0 then return end
+  return eventCap > 0
+end
+local function emit(base, event, id, extra)
+  if not eventsOn(base) then return end
   redis.call('XADD', base .. 'events', 'MAXLEN', '~', eventCap, '*', 'e', event, 'id', id, unpack(extra or {}))
 end
 
--- Creates one job from the 10 enqueue fields a[o+1] .. a[o+10] (type, payload, delayMs,
--- runAt, priority, maxAttempts, backoffBase, backoffCap, timeoutMs, idempotencyKey; see
--- enqueue.lua). q = {base, seq, prio, delayed, now, idemTtl}. `extra` is an optional flat
+-- Creates one job from the 5 enqueue fields a[o+1] .. a[o+5] (type, payload, maxAttempts,
+-- packed options, idempotencyKey; see enqueue.lua). q = {base, seq, prio, delayed, now, idemTtl}. `extra` is an optional flat
 -- list of more hash fields (a schedule's job carries sn schedule name, st tick time).
 -- Returns id, duplicate (true: the idempotency key was seen, nothing written), and
 -- toReady (true: the job is due now at priority 0 and the caller must RPUSH it on ready;
 -- callers batch that push).
 local function addJob(q, a, o, extra)
-  local idem = a[o + 10]
+  local idem = a[o + 5]
   if idem ~= '' then
     local existing = redis.call('GET', q.base .. 'idem:' .. idem)
     if existing then return existing, true, false end
@@ -127,16 +129,22 @@ local function addJob(q, a, o, extra)
   local now = q.now
   -- a batch reserves its ids with one INCRBY (q.takeId); a lone job takes one with INCR
   local id = q.takeId and q.takeId() or tostring(redis.call('INCR', q.seq))
-  local delay = tonumber(a[o + 3])
-  local runAt = tonumber(a[o + 4])
-  local priority = tonumber(a[o + 5])
-  local due = now
-  if runAt >= 0 then due = runAt elseif delay > 0 then due = now + delay end
-  local fields = {'t', a[o + 1], 's', 'pending', 'a', 0, 'm', a[o + 6], 'c', now, 'd', due}
-  if priority > 0 then fields[#fields + 1] = 'pr'; fields[#fields + 1] = priority end
-  if a[o + 7] ~= '-1' then fields[#fields + 1] = 'bb'; fields[#fields + 1] = a[o + 7] end
-  if a[o + 8] ~= '-1' then fields[#fields + 1] = 'bc'; fields[#fields + 1] = a[o + 8] end
-  if a[o + 9] ~= '0' then fields[#fields + 1] = 'to'; fields[#fields + 1] = a[o + 9] end
+  -- most jobs take the defaults, and then nothing is parsed: turning text into numbers and
+  -- back is a measurable share of an enqueue
+  q.nowText = q.nowText or tostring(now)
+  local fields = {'t', a[o + 1], 's', 'pending', 'a', '0', 'm', a[o + 3], 'c', q.nowText, 'd', q.nowText}
+  local due, priority = now, 0
+  if a[o + 4] ~= '' then
+    -- delayMs, runAt (-1: now), priority, backoffBase (-1: default), backoffCap, timeoutMs (0: none)
+    local delay, runAt, prio, bb, bc, to = a[o + 4]:match('^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)$')
+    priority = tonumber(prio)
+    if runAt ~= '-1' then due = tonumber(runAt) elseif delay ~= '0' then due = now + tonumber(delay) end
+    if due ~= now then fields[12] = tostring(due) end
+    if priority > 0 then fields[#fields + 1] = 'pr'; fields[#fields + 1] = prio end
+    if bb ~= '-1' then fields[#fields + 1] = 'bb'; fields[#fields + 1] = bb end
+    if bc ~= '-1' then fields[#fields + 1] = 'bc'; fields[#fields + 1] = bc end
+    if to ~= '0' then fields[#fields + 1] = 'to'; fields[#fields + 1] = to end
+  end
   if idem ~= '' then
     fields[#fields + 1] = 'k'; fields[#fields + 1] = idem
     redis.call('SET', q.base .. 'idem:' .. idem, id, 'PX', q.idemTtl)
@@ -146,7 +154,7 @@ local function addJob(q, a, o, extra)
   end
   redis.call('HSET', jobKey(q.base, id), unpack(fields))
   redis.call('SET', payloadKey(q.base, id), a[o + 2])
-  emit(q.base, 'enqueued', id, {'t', a[o + 1]})
+  if eventsOn(q.base) then emit(q.base, 'enqueued', id, {'t', a[o + 1]}) end
   if due > now then
     redis.call('ZADD', q.delayed, due, id)
     return id, false, false

@@ -4,9 +4,10 @@
 -- ARGV[1] base (key prefix of the queue)
 -- ARGV[2] maxPending (0: unbounded)
 -- ARGV[3] idempotency window in ms
--- ARGV[4] number of jobs; then 10 fields per job:
---   type, payload, delayMs, runAt (-1: now), priority, maxAttempts,
---   backoffBase (-1: default), backoffCap (-1: default), timeoutMs (0: none), idempotencyKey ('' none)
+-- ARGV[4] number of jobs; then 5 fields per job:
+--   type, payload, maxAttempts, options, idempotencyKey ('' none), where options is '' for the
+--   defaults or 'delayMs,runAt,priority,backoffBase,backoffCap,timeoutMs' (runAt -1: now;
+--   backoff -1: default; timeout 0: none)
 -- Returns {'OK', id1, dup1, id2, dup2, ...} (dup 1 when the idempotency key was seen),
 -- or {'QUEUE_FULL', pendingCount} having written nothing.
 local base = ARGV[1]
@@ -34,7 +35,7 @@ q.takeId = function()
   return tostring(nextId)
 end
 for i = 0, count - 1 do
-  local id, duplicate, toReady = addJob(q, ARGV, 4 + i * 10, nil)
+  local id, duplicate, toReady = addJob(q, ARGV, 4 + i * 5, nil)
   if toReady then
     readyIds[#readyIds + 1] = id
     if #readyIds >= 1000 then

@@ -14,8 +14,8 @@
 -- ARGV[7] overlap: allow | skip | queue-one    ARGV[8] history length kept
 -- ARGV[9] idempotency window ms    ARGV[10] caller's clock (ms)    ARGV[11] queue-one recheck ms
 -- ARGV[12] first and ARGV[13] last tick dropped by the misfire policy (-1: none)
--- ARGV[14..23] the job's 10 enqueue fields (see enqueue.lua; the idempotency key is set here)
--- ARGV[24] number of ticks, then the ticks (epoch ms, oldest first)
+-- ARGV[14..18] the job's 5 enqueue fields (see enqueue.lua; the idempotency key is set here)
+-- ARGV[19] number of ticks, then the ticks (epoch ms, oldest first)
 -- Returns {'OK', tick1, outcome1, jobId1, ...} with outcome fired | skipped | queued |
 -- triggered, or {'STALE'} (someone else fired or the schedule changed) or {'NOT_FOUND'}.
 local base, name, mode = ARGV[1], ARGV[2], ARGV[3]
@@ -35,7 +35,7 @@ end
 local overlap, keepHistory, clock = ARGV[7], tonumber(ARGV[8]), ARGV[10]
 local lastField, queuedField = name .. ':last', name .. ':queued'
 local job = {}
-for i = 1, 10 do job[i] = ARGV[13 + i] end
+for i = 1, 5 do job[i] = ARGV[13 + i] end
 local q = {base = base, seq = KEYS[1], prio = KEYS[3], delayed = KEYS[4], now = nowMs(), idemTtl = tonumber(ARGV[9])}
 local out = {'OK'}
 local firedAny = false
@@ -56,7 +56,7 @@ local function lastState()
 end
 
 local function fire(tick, outcome, tag)
-  job[10] = 'cron:' .. name .. ':' .. tag
+  job[5] = 'cron:' .. name .. ':' .. tag
   local id, _, toReady = addJob(q, job, 0, {'sn', name, 'st', tick})
   if toReady then redis.call('RPUSH', KEYS[2], id) end
   redis.call('HSET', KEYS[8], lastField, id)
@@ -90,8 +90,8 @@ else
     record(ARGV[13], 'missed', nil, ',"from":' .. ARGV[12])
   end
   if overlap == 'queue-one' then release() end
-  for i = 1, tonumber(ARGV[24]) do
-    local tick = ARGV[24 + i]
+  for i = 1, tonumber(ARGV[19]) do
+    local tick = ARGV[19 + i]
     local state, last = lastState()
     if overlap == 'skip' and (state == 'pending' or state == 'running' or state == 'retrying') then
       record(tick, 'skipped', last)
