@@ -57,6 +57,7 @@ const BAD_INPUTS: BadInput[] = [
   { what: 'a priority out of range', args: ['enqueue', 'echo', '--priority', '1001'], exit: 2, message: /priority/ },
   { what: 'a bad --at time', args: ['enqueue', 'echo', '--at', 'yesterday'], exit: 2, message: /ISO-8601/ },
   { what: 'a bad worker shutdown timeout', args: ['worker', '--shutdown-timeout', 'soon'], exit: 2, message: /not a duration/ },
+  { what: 'a negative prefetch', args: ['worker', '--prefetch', '-1'], exit: 2, message: /prefetch/ },
   { what: 'a cron minute of 61', args: ['cron', 'add', 'bad', '--schedule', '61 * * * *', '--type', 'echo'], exit: 2, message: /./ },
   { what: 'a cron expression of 3 fields', args: ['cron', 'add', 'bad', '--schedule', '* * *', '--type', 'echo'], exit: 2, message: /./ },
   { what: 'an unknown time zone', args: ['cron', 'add', 'bad', '--schedule', '@hourly', '--type', 'echo', '--tz', 'Mars/Olympus'], exit: 2, message: /IANA/ },
