@@ -209,7 +209,7 @@ export interface Finished {
 }
 
 /** The report of a recorded attempt, for onAttempt. */
-export function describeAttempt({ outcome, running, durationMs }: Finished & { running: RunningJob }): AttemptReport {
+export function describeAttempt(running: RunningJob, outcome: Outcome, durationMs: number): AttemptReport {
   const { job } = running;
   // The attempt started durationMs ago; the wait is from when the job was due until then.
   const waitMs = Math.max(0, Date.now() - durationMs - job.dueAtMs);

@@ -24,12 +24,6 @@ export interface JobSpec<Payload = unknown> {
   options?: EnqueueOptions;
 }
 
-/**
- * Number of script arguments per job in enqueue.lua: type, payload, maxAttempts, the other
- * options packed in one string ('' when all are defaults, as for most jobs), idempotency key.
- */
-export const ENQUEUE_FIELDS = 5;
-
 /** Default cap on a payload's JSON size: queues carry references, not files. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
@@ -49,10 +43,13 @@ function wholeNumber(name: string, value: number, min: number, max: number): num
   return value;
 }
 
-/** Checks one job and turns it into enqueue.lua's arguments; throws before anything is written. */
-/** A validated job as enqueue.lua's arguments. */
+/**
+ * A validated job as enqueue.lua's 5 arguments: type, payload, maxAttempts, the other options
+ * packed in one string ('' when all are defaults, as for most jobs), idempotency key.
+ */
 export type EncodedJob = string[];
 
+/** Checks one job and turns it into enqueue.lua's arguments; throws before anything is written. */
 export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): EncodedJob {
   const type = validateName('job type', spec.type);
   let payload: string | undefined;

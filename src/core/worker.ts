@@ -60,12 +60,12 @@ export class Worker {
     this.handle = new QueueHandle(queue, options, 'worker');
     this.concurrency = options.concurrency ?? 1;
     this.leaseMs = options.leaseMs ?? 30_000;
-    const prefetch = options.prefetch ?? Math.max(DEFAULT_PREFETCH, this.concurrency);
-    if (!Number.isInteger(prefetch) || prefetch < 0) throw new ValidationError('prefetch must be a whole number of at least 0');
-    this.prefetched = new PrefetchBuffer(prefetch);
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new ValidationError('concurrency must be a whole number of at least 1');
     }
+    const prefetch = options.prefetch ?? Math.max(DEFAULT_PREFETCH, this.concurrency);
+    if (!Number.isInteger(prefetch) || prefetch < 0) throw new ValidationError('prefetch must be a whole number of at least 0');
+    this.prefetched = new PrefetchBuffer(prefetch);
     if (!Number.isInteger(this.leaseMs) || this.leaseMs < 100) throw new ValidationError('leaseMs must be at least 100');
     this.blocker = this.handle.openBlockingConnection();
     this.waiter = new WorkWaiter(this.blocker, this.handle.keys.marker, this.wake);
@@ -146,8 +146,8 @@ export class Worker {
   }
 
   /**
-   * The claim loop. Claims go out without waiting for the previous one (two or three at once,
-   * each for a share of the slots), so Node runs one batch while Redis works on the next; when
+   * The claim loop. Claims go out without waiting for the previous one (two at once, four
+   * when the worker may hold 64 jobs or more, each for a share), so Node runs one batch while Redis works on the next; when
    * the queue runs dry the loop blocks on Redis until work appears.
    */
   private async loop(): Promise<void> {
@@ -287,7 +287,7 @@ export class Worker {
         return;
       }
       // a prefetched job handed back at shutdown never ran: no attempt to report
-      if (f.running) this.options.onAttempt?.(describeAttempt({ ...f, running: f.running }));
+      if (f.running) this.options.onAttempt?.(describeAttempt(f.running, f.outcome, f.durationMs));
     });
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobJson } from '../../src/cli/output.js';
-import { Queue, Worker } from '../../src/index.js';
+import { Queue, Worker, type QueueCounts } from '../../src/index.js';
 import { uniqueQueue, until, useRedisServer } from '../helpers/fixtures.js';
 import { ndjson, runCli, runJson, startCli, type CliOptions } from './run-cli.js';
 
@@ -10,15 +10,7 @@ afterEach(async () => {
   while (closers.length) await closers.pop()?.();
 });
 
-interface Counts {
-  pending: number;
-  scheduled: number;
-  running: number;
-  retrying: number;
-  success: number;
-  failed: number;
-  cancelled: number;
-}
+type Counts = Omit<QueueCounts, 'paused'>;
 interface QueueJson {
   name: string;
   paused: boolean;
