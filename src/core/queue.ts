@@ -8,6 +8,7 @@ import { sleep } from './signal.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { Job } from './job.js';
+import { findByIdempotencyKey, type KeyedJob } from './idempotency.js';
 import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EncodedJob, type EnqueueOptions, type JobSpec } from './options.js';
 
@@ -133,6 +134,15 @@ export class Queue {
     const job = await this.getJob(id);
     if (!job) throw new JobNotFoundError(id, this.name);
     return job;
+  }
+
+  /**
+   * The job an idempotency key points at (within the idempotency window), or null: its id, the
+   * job while it exists, and for a job since deleted by retention or a dead-letter purge how it
+   * ended (`removedAs`).
+   */
+  async findByIdempotencyKey(key: string): Promise<KeyedJob | null> {
+    return findByIdempotencyKey(this.handle, key);
   }
 
   /** Jobs in a state, oldest first, paged (see ListOptions). */
