@@ -3,6 +3,7 @@ import { Coalescer } from './coalescer.js';
 import { readCounts, type QueueCounts } from './counts.js';
 import { DeadLetterQueue } from './dlq.js';
 import { QueueEvents } from './events.js';
+import { redisTime } from './redis-time.js';
 import { Schedules } from './schedules.js';
 import { sleep } from './signal.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
@@ -162,7 +163,8 @@ export class Queue {
   /** Jobs that succeeded / failed within the last `windowMs` (default one minute). */
   async throughput(windowMs = 60_000): Promise<{ succeeded: number; failed: number; windowMs: number }> {
     const k = this.handle.keys;
-    const since = Date.now() - windowMs;
+    // finish times are Redis's clock, so the window is too
+    const since = (await redisTime(this.handle)) - windowMs;
     const [succeeded, failed] = await this.handle.call((r) =>
       Promise.all([r.zcount(k.done, since, '+inf'), r.zcount(k.dlq, since, '+inf')]),
     );
