@@ -7,7 +7,7 @@ import { encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options
 import type { Queue } from '../../core/queue.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { parseJson, readInput } from '../input.js';
+import { parseJson, readInput, readPayloadFlags } from '../input.js';
 import { duration, wholeNumber } from '../parse.js';
 import { ProgressBar } from '../progress.js';
 import { plural } from '../text.js';
@@ -87,12 +87,8 @@ function checkFlags(flags: EnqueueFlags): void {
 }
 
 async function singlePayload(flags: EnqueueFlags): Promise<unknown> {
-  if (flags.payload !== undefined) {
-    const source = flags.payload === '-' ? 'payload on stdin' : `payload file ${flags.payload}`;
-    return parseJson(await readInput(flags.payload, '--payload'), source);
-  }
-  if (flags.data !== undefined) return parseJson(flags.data, '--data');
-  return {};
+  const payload = await readPayloadFlags(flags);
+  return payload === undefined ? {} : payload;
 }
 
 /** What `--key` knows of an earlier job with the key: the job, or how it ended before it was deleted. */
