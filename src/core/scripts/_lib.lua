@@ -47,7 +47,8 @@ end
 
 -- An idempotency key outlives its job. Before a job that did not succeed is deleted (retention
 -- of cancelled jobs, a dead-letter purge), its key is set to `<id>:<outcome>` (TTL kept), so a
--- retry can be told how it ended; a deleted job whose key holds only its id succeeded.
+-- retry can be told how it ended; a deleted job whose key holds only its id succeeded. So a
+-- cancelled or failed job is deleted only through finish, trimFinished or purge.lua.
 local function rememberOutcome(base, id, outcome)
   local idem = redis.call('HGET', jobKey(base, id), 'k')
   if not idem then return end
