@@ -4,6 +4,7 @@ export { DeadLetterQueue } from './core/dlq.js';
 export { type Job, type JobState, type Backoff, JOB_STATES, retryDelay, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS } from './core/job.js';
 export type { EnqueueOptions, JobSpec } from './core/options.js';
 export type { ListOptions, ListState } from './core/listing.js';
+export type { KeyedJob, RemovedOutcome } from './core/idempotency.js';
 export type { JobContext, JobHandler, HandlerMap, AbortReason } from './core/handler.js';
 export { JobAbortedError } from './core/handler.js';
 export type { AttemptReport } from './core/job-runner.js';

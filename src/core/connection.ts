@@ -99,6 +99,22 @@ export function createRedis(options: ConnectionOptions): RedisConnection {
  */
 export async function ensureConnected(redis: RedisConnection, url: string, role: ConnectionRole = 'client', timeoutMs = 3000): Promise<void> {
   if (redis.status === 'ready') return;
+  // Callers that arrive while a connection is being made share one wait (and one set of
+  // listeners): 200 concurrent calls on a fresh connection must not add 600 listeners.
+  const key = `${role}:${timeoutMs}`;
+  let waits = pendingConnects.get(redis);
+  if (!waits) pendingConnects.set(redis, (waits = new Map()));
+  let wait = waits.get(key);
+  if (!wait) {
+    wait = waitUntilReady(redis, url, role, timeoutMs).finally(() => waits.delete(key));
+    waits.set(key, wait);
+  }
+  return wait;
+}
+
+const pendingConnects = new WeakMap<RedisConnection, Map<string, Promise<void>>>();
+
+async function waitUntilReady(redis: RedisConnection, url: string, role: ConnectionRole, timeoutMs: number): Promise<void> {
   if (redis.status === 'wait') {
     redis.connect().catch(() => undefined);
   }

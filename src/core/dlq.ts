@@ -3,6 +3,7 @@ import type { QueueHandle } from './handle.js';
 import { jobKey } from './keys.js';
 import type { Job } from './job.js';
 import { fetchJobs, listJobs, type ListOptions } from './listing.js';
+import { redisTime } from './redis-time.js';
 
 /** Bulk operations work in chunks of this many jobs, so no script holds Redis for long. */
 const CHUNK = 500;
@@ -82,7 +83,8 @@ export class DeadLetterQueue {
   /** Deletes failed jobs that failed more than `olderThanMs` ago (all when omitted); returns how many. */
   async purge(options: { olderThanMs?: number } = {}): Promise<number> {
     const k = this.handle.keys;
-    const cutoff = options.olderThanMs === undefined ? '+inf' : String(Date.now() - options.olderThanMs);
+    // ages are judged by Redis's clock, which stamped the failure times
+    const cutoff = options.olderThanMs === undefined ? '+inf' : String((await redisTime(this.handle)) - options.olderThanMs);
     let purged = 0;
     for (;;) {
       const deleted = Number(await this.handle.script('purge', [k.dlq], [k.base, cutoff, CHUNK]));

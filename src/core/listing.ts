@@ -5,19 +5,28 @@ import { jobKey, payloadKey } from './keys.js';
 /** A state as a view lists it: the job states plus "scheduled" (pending, due later). */
 export type ListState = JobState | 'scheduled';
 
-/** One ordered container of job ids (a list or a zset), oldest first. */
+/**
+ * One ordered container of job ids (a list or a zset), oldest first. `strays` counts entries
+ * that are not jobs of the state (a job cancelled while in the ready list stays there until a
+ * claim pops it); while it is 0, positions can be skipped without reading them.
+ */
 interface Segment {
   length: () => Promise<number>;
   range: (start: number, stop: number) => Promise<string[]>;
+  strays: () => Promise<number>;
 }
+
+const none = (): Promise<number> => Promise.resolve(0);
 
 function zsetSegment(handle: QueueHandle, key: string): Segment {
   return {
     length: () => handle.call((r) => r.zcard(key)),
     range: (start, stop) => handle.call((r) => r.zrange(key, start, stop)),
+    strays: none,
   };
 }
 
+/** The containers of a state, in listing order. Pending and scheduled split as counts() does. */
 function segmentsOf(handle: QueueHandle, state: ListState): Segment[] {
   const k = handle.keys;
   switch (state) {
@@ -27,8 +36,8 @@ function segmentsOf(handle: QueueHandle, state: ListState): Segment[] {
         {
           length: () => handle.call((r) => r.llen(k.ready)),
           range: (start, stop) => handle.call((r) => r.lrange(k.ready, start, stop)),
+          strays: async () => Number((await handle.call((r) => r.hget(k.meta, 'stale'))) ?? 0),
         },
-        zsetSegment(handle, k.delayed),
       ];
     case 'scheduled':
       return [zsetSegment(handle, k.delayed)];
@@ -46,23 +55,6 @@ function segmentsOf(handle: QueueHandle, state: ListState): Segment[] {
     case 'cancelled':
       return [zsetSegment(handle, k.cancelled)];
   }
-}
-
-/** Ids at positions [offset, offset+limit) across a state's containers, oldest first. */
-async function pageIds(segments: Segment[], offset: number, limit: number): Promise<string[]> {
-  const ids: string[] = [];
-  let skip = offset;
-  for (const segment of segments) {
-    if (ids.length >= limit) break;
-    const length = await segment.length();
-    if (skip >= length) {
-      skip -= length;
-      continue;
-    }
-    ids.push(...(await segment.range(skip, skip + (limit - ids.length) - 1)));
-    skip = 0;
-  }
-  return ids;
 }
 
 /** Reads jobs by id in one round trip; ids whose hash is gone are left out. */
@@ -93,37 +85,64 @@ export interface ListOptions {
   limit?: number;
 }
 
+/** Most ids read per round trip while scanning past non-matching entries. */
 const SCAN_CHUNK = 500;
+/** Fewest ids read per round trip while scanning, so sparse matches take few round trips. */
+const MIN_SCAN_CHUNK = 50;
+
+/** The ids among `ids` whose job is in `status` (and of `type`, when given), in order. */
+async function matching(handle: QueueHandle, ids: readonly string[], status: string, type: string | undefined): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const replies = await handle.call((r) => {
+    const pipeline = r.pipeline();
+    for (const id of ids) pipeline.hmget(jobKey(handle.keys, id), 's', 't');
+    return pipeline.exec();
+  });
+  return ids.filter((_, i) => {
+    const [state, jobType] = (replies?.[i]?.[1] ?? []) as (string | null)[];
+    return state === status && (type === undefined || jobType === type);
+  });
+}
 
 /**
- * Jobs in a state, oldest first, paged. With a type filter the containers are read in
- * chunks and filtered, so paging counts matching jobs only.
+ * Jobs in a state, oldest first, paged over the jobs that are really in it: entries left
+ * behind by a cancel and, with a type filter, jobs of other types do not count towards the
+ * offset or the page. Positions that hold only matching jobs are skipped unread; anything
+ * else is read in chunks of at most 500 ids, stopping once the page is full, so the cost
+ * follows what is read (offset, page and the strays between), not the queue's length.
  */
 export async function listJobs(handle: QueueHandle, state: ListState, options: ListOptions = {}): Promise<Job[]> {
-  const offset = options.offset ?? 0;
   const limit = options.limit ?? 50;
-  const segments = segmentsOf(handle, state);
-  // A pending job cancelled in the ready list stays there until claimed; hide it.
-  const wanted = (job: Job): boolean =>
-    (state === 'scheduled' ? job.status === 'pending' : job.status === state) &&
-    (options.type === undefined || job.type === options.type);
-  if (options.type === undefined) {
-    return (await fetchJobs(handle, await pageIds(segments, offset, limit))).filter(wanted);
-  }
-  const out: Job[] = [];
-  let skipped = 0;
-  for (let position = 0; out.length < limit; position += SCAN_CHUNK) {
-    const ids = await pageIds(segments, position, SCAN_CHUNK);
-    if (ids.length === 0) break;
-    for (const job of await fetchJobs(handle, ids)) {
-      if (!wanted(job)) continue;
-      if (skipped < offset) {
-        skipped += 1;
-      } else if (out.length < limit) {
-        out.push(job);
+  const status = state === 'scheduled' ? 'pending' : state;
+  const ids: string[] = [];
+  let skip = options.offset ?? 0;
+  for (const segment of segmentsOf(handle, state)) {
+    if (ids.length >= limit) break;
+    let position = 0;
+    let dense = options.type === undefined && (await segment.strays()) === 0;
+    if (dense) {
+      const length = await segment.length();
+      if (skip >= length) {
+        skip -= length;
+        continue;
       }
+      position = skip;
+      skip = 0;
     }
-    if (ids.length < SCAN_CHUNK) break;
+    for (;;) {
+      const wanted = limit - ids.length + skip;
+      const chunk = Math.min(SCAN_CHUNK, dense ? wanted : Math.max(MIN_SCAN_CHUNK, wanted));
+      const read = await segment.range(position, position + chunk - 1);
+      position += read.length;
+      const found = await matching(handle, read, status, options.type);
+      // an entry that moved on meanwhile: read on in chunks
+      if (found.length < read.length) dense = false;
+      for (const id of found) {
+        if (skip > 0) skip -= 1;
+        else if (ids.length < limit) ids.push(id);
+      }
+      if (ids.length >= limit || read.length < chunk) break;
+    }
   }
-  return out;
+  return (await fetchJobs(handle, ids)).filter((job) => job.status === status);
 }

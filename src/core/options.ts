@@ -54,7 +54,8 @@ export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_B
   const type = validateName('job type', spec.type);
   let payload: string | undefined;
   try {
-    payload = JSON.stringify(spec.payload ?? {});
+    // only a missing payload defaults to {}; null is a payload like any other
+    payload = JSON.stringify(spec.payload === undefined ? {} : spec.payload);
   } catch (error) {
     const reason = error instanceof RangeError ? 'it nests too deep' : (error as Error).message;
     throw new ValidationError(`payload of a "${type}" job is not JSON-serialisable: ${reason}`);

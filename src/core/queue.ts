@@ -3,11 +3,13 @@ import { Coalescer } from './coalescer.js';
 import { readCounts, type QueueCounts } from './counts.js';
 import { DeadLetterQueue } from './dlq.js';
 import { QueueEvents } from './events.js';
+import { redisTime } from './redis-time.js';
 import { Schedules } from './schedules.js';
 import { sleep } from './signal.js';
 import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, ValidationError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { Job } from './job.js';
+import { findByIdempotencyKey, type KeyedJob } from './idempotency.js';
 import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EncodedJob, type EnqueueOptions, type JobSpec } from './options.js';
 
@@ -135,6 +137,15 @@ export class Queue {
     return job;
   }
 
+  /**
+   * The job an idempotency key points at (within the idempotency window), or null: its id, the
+   * job while it exists, and for a job since deleted by retention or a dead-letter purge how it
+   * ended (`removedAs`).
+   */
+  async findByIdempotencyKey(key: string): Promise<KeyedJob | null> {
+    return findByIdempotencyKey(this.handle, key);
+  }
+
   /** Jobs in a state, oldest first, paged (see ListOptions). */
   async list(state: ListState, options: ListOptions = {}): Promise<Job[]> {
     return listJobs(this.handle, state, options);
@@ -152,7 +163,8 @@ export class Queue {
   /** Jobs that succeeded / failed within the last `windowMs` (default one minute). */
   async throughput(windowMs = 60_000): Promise<{ succeeded: number; failed: number; windowMs: number }> {
     const k = this.handle.keys;
-    const since = Date.now() - windowMs;
+    // finish times are Redis's clock, so the window is too
+    const since = (await redisTime(this.handle)) - windowMs;
     const [succeeded, failed] = await this.handle.call((r) =>
       Promise.all([r.zcount(k.done, since, '+inf'), r.zcount(k.dlq, since, '+inf')]),
     );

@@ -103,7 +103,7 @@ export function buildDefinition(spec: ScheduleSpec, now: number, createdAt = now
     cron,
     timezone,
     type: spec.type,
-    payload: spec.payload ?? {},
+    payload: spec.payload === undefined ? {} : spec.payload,
     options,
     overlap: oneOf('overlap policy', spec.overlap ?? 'allow', OVERLAP_POLICIES),
     misfire: oneOf('misfire policy', spec.misfire ?? 'run-once', MISFIRE_POLICIES),

@@ -2,6 +2,7 @@ import { nextTick } from './cron-time.js';
 import { JobsError, ScheduleExistsError, ScheduleNotFoundError } from './errors.js';
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import { scheduleHistoryKey } from './keys.js';
+import { redisTime } from './redis-time.js';
 import type { Queue } from './queue.js';
 import { fireSchedule } from './schedule-fire.js';
 import {
@@ -42,7 +43,11 @@ export interface ScheduleFire {
 }
 
 export interface SchedulesOptions extends QueueConnectionOptions {
-  /** The clock (epoch ms) next runs are computed from. Default Date.now; tests inject one. */
+  /**
+   * The clock (epoch ms) next runs are computed from. Default: the Redis server's clock, so a
+   * client whose clock is off neither skips ticks nor schedules a first run in the past. Tests
+   * inject one.
+   */
   now?: () => number;
 }
 
@@ -61,11 +66,16 @@ const MAX_RETRIES = 10;
 export class Schedules {
   readonly handle: QueueHandle;
   private readonly owned: boolean;
-  private readonly now: () => number;
+  private readonly injectedClock: (() => number) | undefined;
 
   constructor(queue: ScheduleTarget, options: SchedulesOptions = {}) {
     ({ handle: this.handle, owned: this.owned } = openTarget(queue, options, 'client'));
-    this.now = options.now ?? Date.now;
+    this.injectedClock = options.now;
+  }
+
+  /** Now, in epoch ms: Redis's clock unless one was injected. */
+  private async now(): Promise<number> {
+    return this.injectedClock ? this.injectedClock() : redisTime(this.handle);
   }
 
   /**
@@ -74,10 +84,10 @@ export class Schedules {
    */
   async add(name: string, spec: ScheduleSpec, options: { update?: boolean } = {}): Promise<Schedule> {
     validateScheduleName(name);
-    const now = this.now();
-    const fresh = buildDefinition(spec, now);
+    buildDefinition(spec, 0); // checks the spec before any read
     if (options.update && (await this.read(name))) return this.change(name, () => spec);
-    return this.write(name, fresh, 'add', null);
+    const now = await this.now();
+    return this.write(name, buildDefinition(spec, now), 'add', null, now);
   }
 
   /** Changes some fields of a schedule; the next run is kept unless the timing changed. */
@@ -150,7 +160,7 @@ export class Schedules {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const current = await this.read(name);
       if (!current) throw new ScheduleNotFoundError(name, this.handle.name);
-      const now = this.now();
+      const now = await this.now();
       const result = await fireSchedule(this.handle, name, current.json, { mode: 'trigger' }, now);
       if (result.status === 'not-found') throw new ScheduleNotFoundError(name, this.handle.name);
       const jobId = result.status === 'ok' ? result.ticks[0]?.jobId : undefined;
@@ -173,9 +183,10 @@ export class Schedules {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const current = await this.read(name);
       if (!current) throw new ScheduleNotFoundError(name, this.handle.name);
-      const next = buildDefinition(edit(specOf(current.stored)), this.now(), current.stored.createdAt);
+      const now = await this.now();
+      const next = buildDefinition(edit(specOf(current.stored)), now, current.stored.createdAt);
       try {
-        return await this.write(name, next, 'update', current);
+        return await this.write(name, next, 'update', current, now);
       } catch (error) {
         if (!(error instanceof StaleWrite)) throw error;
       }
@@ -188,9 +199,10 @@ export class Schedules {
     stored: StoredSchedule,
     mode: 'add' | 'update',
     current: { json: string; stored: StoredSchedule } | null,
+    now: number,
   ): Promise<Schedule> {
     const k = this.handle.keys;
-    const next = stored.paused ? null : nextTick(stored.cron, stored.timezone, this.now());
+    const next = stored.paused ? null : nextTick(stored.cron, stored.timezone, now);
     const prev = current?.stored;
     const sameTiming = prev !== undefined && !prev.paused && prev.cron === stored.cron && prev.timezone === stored.timezone;
     const json = JSON.stringify(stored);

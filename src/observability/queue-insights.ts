@@ -1,11 +1,6 @@
 import { jobKey } from '../core/keys.js';
+import { redisTime } from '../core/redis-time.js';
 import type { Queue } from '../core/queue.js';
-
-/** Reads the Redis server's clock (ms), so ages do not depend on this host's clock. */
-async function redisNow(queue: Queue): Promise<number> {
-  const [seconds, micros] = await queue.handle.call((r) => r.time());
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-}
 
 /**
  * How long the oldest job that could run now has been waiting, in ms (0 when none): the
@@ -14,7 +9,7 @@ async function redisNow(queue: Queue): Promise<number> {
  */
 export async function oldestPendingAgeMs(queue: Queue): Promise<number> {
   const k = queue.handle.keys;
-  const now = await redisNow(queue);
+  const now = await redisTime(queue.handle);
   const replies = await queue.handle.call((r) =>
     r
       .multi()

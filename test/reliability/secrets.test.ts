@@ -67,6 +67,23 @@ describe('scenario 9: secrets in payloads', () => {
     expect(result.stderr).not.toContain(CANARY);
   });
 
+  // One payload reader for every command: cron add reports the position only, like enqueue.
+  it('keeps the canary out of the error for invalid JSON given to cron add (--data and --payload)', async () => {
+    const queue = open();
+    const file = join(mkdtempSync(join(tmpdir(), 'jobs-secret-')), 'cron.json');
+    writeFileSync(file, `{"apiToken": ${CANARY}}`);
+    for (const [flag, value, source] of [
+      ['--data', `{"apiToken": ${CANARY}}`, '--data'],
+      ['--payload', file, `payload file ${file}`],
+    ] as const) {
+      const result = await runCli(['--redis', redis.url, '--queue', queue.name, 'cron', 'add', 'nightly', '--schedule', '0 3 * * *', '--type', 'echo', flag, value]);
+      expect(result.code, flag).toBe(2);
+      expect(result.stderr.trim()).toBe(`jobs: ${source} is not valid JSON at character 15`);
+      expect(result.stdout + result.stderr).not.toContain(CANARY);
+    }
+    expect(await queue.schedules.list()).toEqual([]);
+  });
+
   describe('--redact', () => {
     it('hides the named fields, at any depth, in show, list --json, dlq show/list and worker output', async () => {
       const { name, okId, failedId } = await queueWithSecrets();

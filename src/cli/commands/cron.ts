@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { formatInZone } from '../../core/cron-time.js';
 import { ScheduleExistsError } from '../../core/errors.js';
@@ -6,6 +5,7 @@ import { MISFIRE_POLICIES, OVERLAP_POLICIES, type ScheduleJobOptions, type Sched
 import { Schedules, type Schedule, type ScheduleFire } from '../../core/schedules.js';
 import { action, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { readPayloadFlags } from '../input.js';
 import type { Output } from '../output.js';
 import { duration, wholeNumber } from '../parse.js';
 
@@ -78,33 +78,13 @@ function fireToJson(f: ScheduleFire): Record<string, unknown> {
   };
 }
 
-function readPayload(flags: AddFlags): unknown {
-  if (flags.payload !== undefined && flags.data !== undefined) throw new UsageError('give either --payload or --data, not both');
-  let text: string | undefined = flags.data;
-  let source = '--data';
-  if (flags.payload !== undefined) {
-    source = `payload file ${flags.payload}`;
-    try {
-      text = readFileSync(flags.payload === '-' ? 0 : flags.payload, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-  }
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-function specFrom(flags: AddFlags): ScheduleSpec {
+async function specFrom(flags: AddFlags): Promise<ScheduleSpec> {
   const options: ScheduleJobOptions = {};
   if (flags.maxAttempts !== undefined) options.maxAttempts = flags.maxAttempts;
   if (flags.timeout !== undefined) options.timeout = flags.timeout;
   if (flags.priority !== undefined) options.priority = flags.priority;
   const spec: ScheduleSpec = { cron: flags.schedule, type: flags.type, options };
-  const payload = readPayload(flags);
+  const payload = await readPayloadFlags(flags);
   if (payload !== undefined) spec.payload = payload;
   if (flags.tz !== undefined) spec.timezone = flags.tz;
   if (flags.overlap !== undefined) spec.overlap = flags.overlap;
@@ -161,7 +141,7 @@ export function registerCronCommands(program: Command): void {
     .addHelpText('after', "\nExamples:\n  jobs cron add cleanup --schedule '*/15 * * * *' --type cleanup --overlap skip\n  jobs cron add report --schedule '0 9 * * 1-5' --tz America/New_York --type report --data '{\"to\":\"ops\"}'")
     .action(
       action(async (ctx, name: string, flags: AddFlags) => {
-        const spec = specFrom(flags);
+        const spec = await specFrom(flags);
         let added: Schedule;
         try {
           added = await schedules(ctx).add(name, spec, { update: Boolean(flags.update) });

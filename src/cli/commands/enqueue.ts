@@ -1,12 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
-import { JobsError } from '../../core/errors.js';
-import type { Backoff } from '../../core/job.js';
+import { JobNotFoundError, JobsError } from '../../core/errors.js';
+import type { RemovedOutcome } from '../../core/idempotency.js';
+import type { Backoff, Job } from '../../core/job.js';
 import { encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options.js';
 import type { Queue } from '../../core/queue.js';
 import { action, type CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
-import { parseJson, readInput } from '../input.js';
+import { EXIT, UsageError } from '../errors.js';
+import { parseJson, readInput, readPayloadFlags } from '../input.js';
 import { duration, wholeNumber } from '../parse.js';
 import { ProgressBar } from '../progress.js';
 import { plural } from '../text.js';
@@ -86,28 +87,65 @@ function checkFlags(flags: EnqueueFlags): void {
 }
 
 async function singlePayload(flags: EnqueueFlags): Promise<unknown> {
-  if (flags.payload !== undefined) {
-    const source = flags.payload === '-' ? 'payload on stdin' : `payload file ${flags.payload}`;
-    return parseJson(await readInput(flags.payload, '--payload'), source);
-  }
-  if (flags.data !== undefined) return parseJson(flags.data, '--data');
-  return {};
+  const payload = await readPayloadFlags(flags);
+  return payload === undefined ? {} : payload;
+}
+
+/** What `--key` knows of an earlier job with the key: the job, or how it ended before it was deleted. */
+async function keyedState(queue: Queue, id: string, key: string | undefined): Promise<{ job: Job | null; removedAs: RemovedOutcome | null }> {
+  const record = key === undefined ? null : await queue.findByIdempotencyKey(key);
+  if (record?.id === id) return record;
+  return { job: await queue.getJob(id), removedAs: null };
+}
+
+const ENDED: Record<RemovedOutcome, string> = { success: 'succeeded', failed: 'failed', cancelled: 'was cancelled' };
+
+interface EnqueueReport {
+  id: string;
+  queue: string;
+  type: string;
+  duplicate: boolean;
+}
+
+/** What `--json` prints for one enqueue (documented in README). */
+function enqueueJson(report: EnqueueReport, status: string, outcome?: RemovedOutcome): Record<string, unknown> {
+  const { id, queue, type, duplicate } = report;
+  return { id, queue, type, status, ...(outcome === undefined ? {} : { outcome }), duplicate };
+}
+
+/** Reports a job that finished and was deleted (retention, a dead-letter purge); exits by how it ended. */
+function reportRemoved(ctx: CliContext, report: EnqueueReport, outcome: RemovedOutcome): 0 | 1 {
+  ctx.out.data(enqueueJson(report, 'removed', outcome));
+  ctx.out.note(`job ${report.id} ${ENDED[outcome]} and was removed (retention or a dead-letter purge); its result is no longer stored`);
+  return outcome === 'success' ? EXIT.ok : EXIT.failed;
 }
 
 async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags): Promise<0 | 1> {
   const spec: JobSpec = { type, payload: await singlePayload(flags), options: enqueueOptions(flags) };
   checkSpec(spec);
   const { id, duplicate } = await queue.enqueue(spec.type, spec.payload, spec.options);
-  // A duplicate points at an earlier job, which may have moved on since.
-  const status = duplicate ? ((await queue.getJob(id))?.status ?? 'unknown') : 'pending';
-  if (duplicate) ctx.out.note(`idempotency key "${flags.key ?? ''}" was seen before: job ${id} (${status}) is the original; nothing enqueued`);
-  if (flags.wait) {
-    ctx.out.line(id);
-    const timeout = flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout };
-    return waitAndReport(ctx.out, await queue.waitFor(id, timeout));
+  const report: EnqueueReport = { id, queue: queue.name, type, duplicate };
+  // A duplicate points at an earlier job, which may have moved on since, or finished and been deleted.
+  const earlier = duplicate ? await keyedState(queue, id, flags.key) : null;
+  if (earlier) {
+    const what = earlier.job ? `(${earlier.job.status}) ` : '';
+    ctx.out.note(`idempotency key "${flags.key ?? ''}" was seen before: job ${id} ${what}is the original; nothing enqueued`);
   }
-  ctx.out.data({ id, queue: queue.name, type, status, duplicate });
   ctx.out.line(id);
+  if (earlier?.removedAs) return reportRemoved(ctx, report, earlier.removedAs);
+  if (flags.wait) {
+    const timeout = flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout };
+    try {
+      return waitAndReport(ctx.out, await queue.waitFor(id, timeout));
+    } catch (error) {
+      // deleted while waited for (retention keeps no finished job): the key still tells how it ended
+      if (!(error instanceof JobNotFoundError)) throw error;
+      const gone = await keyedState(queue, id, flags.key);
+      if (!gone.removedAs) throw error;
+      return reportRemoved(ctx, report, gone.removedAs);
+    }
+  }
+  ctx.out.data(enqueueJson(report, earlier ? (earlier.job?.status ?? 'unknown') : 'pending'));
   return 0;
 }
 

@@ -12,7 +12,7 @@ export function registerJobCommands(program: Command): void {
   program
     .command('list')
     .alias('ls')
-    .description('list jobs by state (pending and running by default), oldest first')
+    .description('list jobs by state (pending, scheduled and running by default), oldest first')
     .option('--state <state>', 'pending, scheduled, running, retrying, success, failed or cancelled', listState)
     .option('--type <type>', 'only jobs of this type')
     .option('--limit <n>', 'at most this many jobs', wholeNumber(1), 50)
@@ -21,18 +21,19 @@ export function registerJobCommands(program: Command): void {
     .action(
       action(async (ctx, opts: { state?: ListState; type?: string; limit: number; offset: number }) => {
         const queue = ctx.queue();
-        const states: ListState[] = opts.state ? [opts.state] : ['pending', 'running'];
+        const states: ListState[] = opts.state ? [opts.state] : ['pending', 'scheduled', 'running'];
         const page = { limit: opts.limit, offset: opts.offset, ...(opts.type ? { type: opts.type } : {}) };
-        const jobs: Job[] = [];
-        for (const state of states) jobs.push(...(await queue.list(state, page)));
-        ctx.out.data(jobs.map((job) => ctx.out.job(job)));
-        if (jobs.length === 0) return ctx.out.line(`no ${states.join(' or ')} jobs in queue "${queue.name}"`);
+        const rows: { job: Job; state: ListState }[] = [];
+        for (const state of states) for (const job of await queue.list(state, page)) rows.push({ job, state });
+        ctx.out.data(rows.map(({ job }) => ctx.out.job(job)));
+        if (rows.length === 0) return ctx.out.line(`no ${states.join(', ')} jobs in queue "${queue.name}"`);
         ctx.out.table(
           ['id', 'type', 'status', 'attempts', 'created', 'scheduled for', 'error'],
-          jobs.map((j) => [
+          // a pending job due later is shown as scheduled, as counts() and `jobs stats` count it
+          rows.map(({ job: j, state }) => [
             j.id,
             j.type,
-            ctx.out.state(j.status),
+            ctx.out.state(state),
             `${j.attempts}/${j.maxAttempts}`,
             j.createdAt.toISOString(),
             j.scheduledFor?.toISOString() ?? '',

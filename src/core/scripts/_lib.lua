@@ -45,6 +45,24 @@ local function deleteJob(base, id)
   redis.call('DEL', jobKey(base, id), payloadKey(base, id))
 end
 
+-- An idempotency key outlives its job. Before a job that did not succeed is deleted (retention
+-- of cancelled jobs, a dead-letter purge), its key is set to `<id>:<outcome>` (TTL kept), so a
+-- retry can be told how it ended; a deleted job whose key holds only its id succeeded. So a
+-- cancelled or failed job is deleted only through finish, trimFinished or purge.lua.
+local function rememberOutcome(base, id, outcome)
+  local idem = redis.call('HGET', jobKey(base, id), 'k')
+  if not idem then return end
+  local key = base .. 'idem:' .. idem
+  if redis.call('GET', key) == id then redis.call('SET', key, id .. ':' .. outcome, 'KEEPTTL') end
+end
+
+-- The outcome a finished-jobs zset stands for, when it is not success (see rememberOutcome).
+local function removedOutcome(base, zkey)
+  if zkey == base .. 'cancelled' then return 'cancelled' end
+  if zkey == base .. 'dlq' then return 'failed' end
+  return nil
+end
+
 -- Higher priority first, then older first; priority is 0..1000.
 local function prioScore(priority, id)
   return (1000 - priority) * 4294967296 + (tonumber(id) % 4294967296)
@@ -61,11 +79,13 @@ end
 
 -- Keeps a finished-jobs zset within its retention (count and age), a bounded chunk per call.
 local function trimFinished(base, zkey, keepCount, keepAgeMs, now)
+  local outcome = removedOutcome(base, zkey)
   if keepCount >= 0 then
     local excess = redis.call('ZCARD', zkey) - keepCount
     if excess > 0 then
       local popped = redis.call('ZPOPMIN', zkey, math.min(excess, 200))
       for i = 1, #popped, 2 do
+        if outcome then rememberOutcome(base, popped[i], outcome) end
         deleteJob(base, popped[i])
       end
     end
@@ -73,6 +93,7 @@ local function trimFinished(base, zkey, keepCount, keepAgeMs, now)
   if keepAgeMs > 0 then
     local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now - keepAgeMs, 'LIMIT', 0, 200)
     for i = 1, #old do
+      if outcome then rememberOutcome(base, old[i], outcome) end
       deleteJob(base, old[i])
     end
     if #old > 0 then
@@ -84,6 +105,7 @@ end
 -- Moves a job to a finished zset (success or cancelled), or deletes it when nothing is kept.
 local function finish(base, zkey, id, state, now, keepCount)
   if keepCount == 0 then
+    if state ~= 'success' then rememberOutcome(base, id, state) end
     deleteJob(base, id)
   else
     redis.call('HSET', jobKey(base, id), 's', state, 'f', now)
@@ -124,7 +146,8 @@ local function addJob(q, a, o, extra)
   local idem = a[o + 5]
   if idem ~= '' then
     local existing = redis.call('GET', q.base .. 'idem:' .. idem)
-    if existing then return existing, true, false end
+    -- the value is the job's id, with `:<outcome>` once a job that did not succeed was deleted
+    if existing then return existing:match('^[^:]+'), true, false end
   end
   local now = q.now
   -- a batch reserves its ids with one INCRBY (q.takeId); a lone job takes one with INCR

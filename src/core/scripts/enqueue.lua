@@ -9,7 +9,8 @@
 --   defaults or 'delayMs,runAt,priority,backoffBase,backoffCap,timeoutMs' (runAt -1: now;
 --   backoff -1: default; timeout 0: none)
 -- Returns {'OK', id1, dup1, id2, dup2, ...} (dup 1 when the idempotency key was seen),
--- or {'QUEUE_FULL', pendingCount} having written nothing.
+-- or {'QUEUE_FULL', pendingCount} having written nothing (duplicates do not count against
+-- maxPending, so a batch of duplicates is never refused).
 local base = ARGV[1]
 local maxPending = tonumber(ARGV[2])
 local idemTtl = tonumber(ARGV[3])
@@ -17,24 +18,41 @@ local count = tonumber(ARGV[4])
 local now = nowMs()
 
 if maxPending > 0 then
-  local stale = tonumber(redis.call('HGET', KEYS[6], 'stale') or '0')
-  local pending = redis.call('LLEN', KEYS[2]) - stale + redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4])
-  if pending + count > maxPending then
-    return {'QUEUE_FULL', pending}
+  -- A retry of an acknowledged enqueue is answered as a duplicate, never refused: only jobs
+  -- whose idempotency key is new (or who have none) count against the limit.
+  local fresh, seen = 0, {}
+  for i = 0, count - 1 do
+    local idem = ARGV[4 + i * 5 + 5]
+    if idem == '' then
+      fresh = fresh + 1
+    elseif not seen[idem] then
+      seen[idem] = true
+      if redis.call('EXISTS', base .. 'idem:' .. idem) == 0 then fresh = fresh + 1 end
+    end
+  end
+  if fresh > 0 then
+    local stale = tonumber(redis.call('HGET', KEYS[6], 'stale') or '0')
+    local pending = redis.call('LLEN', KEYS[2]) - stale + redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4])
+    if pending + fresh > maxPending then
+      return {'QUEUE_FULL', pending}
+    end
   end
 end
 
 local out = {'OK'}
 local readyIds = {}
 local q = {base = base, seq = KEYS[1], prio = KEYS[3], delayed = KEYS[4], now = now, idemTtl = idemTtl}
--- one INCRBY for the whole batch; an id left unused by a duplicate is simply skipped
-local lastId = redis.call('INCRBY', KEYS[1], count)
-local nextId = lastId - count
+-- one INCRBY for the whole batch, at its first new job (a batch of duplicates writes nothing);
+-- an id left unused by a later duplicate is simply skipped
+local nextId
+local current = 0
 q.takeId = function()
+  if not nextId then nextId = redis.call('INCRBY', KEYS[1], count - current) - (count - current) end
   nextId = nextId + 1
   return tostring(nextId)
 end
 for i = 0, count - 1 do
+  current = i
   local id, duplicate, toReady = addJob(q, ARGV, 4 + i * 5, nil)
   if toReady then
     readyIds[#readyIds + 1] = id
@@ -50,5 +68,5 @@ if #readyIds > 0 then
   redis.call('RPUSH', KEYS[2], unpack(readyIds))
 end
 -- Wake a blocked worker: new ready work, or a new earliest due time to wait for.
-redis.call('ZADD', KEYS[5], 0, 'w')
+if nextId then redis.call('ZADD', KEYS[5], 0, 'w') end
 return out

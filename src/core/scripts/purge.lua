@@ -5,7 +5,9 @@
 -- Returns how many jobs were deleted.
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 if #ids == 0 then return 0 end
+local outcome = removedOutcome(ARGV[1], KEYS[1])
 for _, id in ipairs(ids) do
+  if outcome then rememberOutcome(ARGV[1], id, outcome) end
   deleteJob(ARGV[1], id)
 end
 redis.call('ZREM', KEYS[1], unpack(ids))
