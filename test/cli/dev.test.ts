@@ -165,6 +165,19 @@ describe('jobs dev', () => {
     expect((await run.terminate()).code).toBe(0);
   }, 60_000);
 
+  it('exits 1 and removes the state file when its Redis dies under it', async () => {
+    const cwd = workdir();
+    const run = dev(cwd);
+    await run.started();
+    await run.waitFor((e) => e.event === 'started', 'the worker');
+    const { pid, redisPid } = readState(cwd);
+    process.kill(redisPid, 'SIGKILL');
+    expect((await run.exited).code).toBe(1);
+    expect(run.events.find((e) => e.event === 'redis-exited')).toMatchObject({ signal: 'SIGKILL' });
+    expect(isAlive(pid)).toBe(false);
+    expect(existsSync(stateFile(cwd))).toBe(false);
+  });
+
   it('Ctrl-C reaches the worker, not Redis: a running job still records its outcome', async () => {
     const cwd = workdir();
     writeFileSync(join(cwd, 'handlers.mjs'), 'export default { slow: () => new Promise((r) => setTimeout(() => r("done"), 1500)) };\n');

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { sleep } from '../../core/signal.js';
 import { action, type CliContext } from '../context.js';
 import { enqueueDemo, type DemoSummary } from '../dev/demo.js';
 import { demoHandlers } from '../dev/demo-handlers.js';
@@ -8,7 +7,7 @@ import { DevStack } from '../dev/dev-stack.js';
 import { DevWorkers } from '../dev/dev-workers.js';
 import { HandlerReloader } from '../dev/handler-reloader.js';
 import { findRedisServer } from '../dev/redis-binary.js';
-import { devPaths, removeDevState } from '../dev/state-file.js';
+import { devPaths } from '../dev/state-file.js';
 import { EXIT, UsageError, type ExitCode } from '../errors.js';
 import { builtinHandlersFor } from '../handler-module.js';
 import { commaList, duration, wholeNumber } from '../parse.js';
@@ -25,9 +24,6 @@ interface DevFlags {
   execAllow?: string[];
   logFormat?: LogFormat;
 }
-
-/** Longest wait for the worker to let go once Redis has died under it. */
-const AFTER_REDIS_DIED_MS = 3000;
 
 async function runDev(ctx: CliContext, flags: DevFlags): Promise<ExitCode> {
   if (ctx.redisSetBy === 'flag') throw new UsageError('jobs dev runs a Redis of its own, so --redis does not apply; to work on your Redis run: jobsctl worker --redis <url>');
@@ -46,7 +42,7 @@ async function runDev(ctx: CliContext, flags: DevFlags): Promise<ExitCode> {
   let stack: DevStack | undefined;
   let workers: DevWorkers | undefined;
   let requestStop: () => void = () => undefined;
-  const stopRequested = new Promise<'signal'>((resolve) => (requestStop = () => resolve('signal')));
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   const signals = new ShutdownSignals({
     graceful: (signal) => {
       log.shutdown(signal, workers?.pool.busy ?? 0, flags.shutdownTimeout);
@@ -64,8 +60,11 @@ async function runDev(ctx: CliContext, flags: DevFlags): Promise<ExitCode> {
       redisBinary,
       fresh: Boolean(flags.fresh),
       onStaleState: (state, stoppedRedisPid) => devLog.staleState(paths.stateFile, state.pid, stoppedRedisPid),
+      onRedisLost: (exit) => {
+        devLog.redisFailed(exit.code, exit.signal, stack?.redis.newLogLines() ?? '');
+        requestStop();
+      },
     });
-    const redisDied = stack.redis.exited.then((exit) => ({ ...exit, kind: 'redis-died' as const }));
     let demo: DemoSummary | undefined;
     if (flags.demo && !signals.signalled) demo = await enqueueDemo(stack.url, ctx.config.prefix);
     // services with an address of their own (a dashboard) start here, before the message lists them
@@ -88,20 +87,17 @@ async function runDev(ctx: CliContext, flags: DevFlags): Promise<ExitCode> {
       });
       stack.add(workers);
     }
-    const reason = await Promise.race([stopRequested, redisDied]);
-    if (reason !== 'signal' && !stack.redis.shuttingDown) {
-      devLog.redisFailed(reason.code, reason.signal, stack.redis.newLogLines());
-      await Promise.race([stack.stop(0), sleep(AFTER_REDIS_DIED_MS)]);
-      removeDevState(paths);
-      return EXIT.failed;
-    }
+    await stopRequested;
     await stack.stop(flags.shutdownTimeout);
-    if (workers) log.summary('signal');
+    if (workers) log.summary(signals.signalled ? 'signal' : 'done');
+    if (stack.lostRedis) return EXIT.failed;
     devLog.stopped(paths.dataDir, paths.stateFile);
     return EXIT.ok;
   } catch (error) {
     await handlers.close();
-    if (stack) await Promise.race([stack.stop(0), sleep(AFTER_REDIS_DIED_MS)]);
+    await stack?.stop(0);
+    // a start-up step that failed because Redis died: that was reported already
+    if (stack?.lostRedis) return EXIT.failed;
     throw error;
   } finally {
     signals.dispose();

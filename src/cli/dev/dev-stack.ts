@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { sleep } from '../../core/signal.js';
 import { UsageError } from '../errors.js';
-import { DevRedis } from './redis-process.js';
+import { DevRedis, type RedisExit } from './redis-process.js';
 import { checkDevState, isProcessAlive, removeDevState, writeDevState, type DevPaths, type DevState } from './state-file.js';
 
 /**
@@ -22,9 +22,14 @@ export interface DevStackOptions {
   redisBinary: string;
   /** Delete the data of earlier runs first. */
   fresh: boolean;
+  /** Told when Redis exits without being asked to (crashed, killed, or shut down by someone else). */
+  onRedisLost?: (exit: RedisExit) => void;
   /** Told about a state file left by a killed run (and the pid of its Redis, when it was still running and is now stopped). */
   onStaleState?: (state: DevState, stoppedRedisPid?: number) => void;
 }
+
+/** How long services may still take to stop once Redis has died under them. */
+const REDIS_GONE_GRACE_MS = 2000;
 
 /** Stops the Redis a killed `jobs dev` left running: it holds the same data directory. */
 async function stopOrphanRedis(state: DevState): Promise<void> {
@@ -52,12 +57,26 @@ async function stopOrphanRedis(state: DevState): Promise<void> {
 export class DevStack {
   private readonly services: DevService[] = [];
   private stopping: Promise<void> | undefined;
+  /** Set when Redis exited before stop() asked it to. */
+  private lost: RedisExit | undefined;
 
   private constructor(
     readonly redis: DevRedis,
     readonly paths: DevPaths,
     readonly startedAt: Date,
-  ) {}
+    onRedisLost: ((exit: RedisExit) => void) | undefined,
+  ) {
+    void redis.exited.then((exit) => {
+      if (redis.shuttingDown) return;
+      this.lost = exit;
+      onRedisLost?.(exit);
+    });
+  }
+
+  /** How Redis ended when it exited on its own (crashed, killed, or shut down by someone else). */
+  get lostRedis(): RedisExit | undefined {
+    return this.lost;
+  }
 
   /**
    * Refuses to start beside a running stack in the same directory (exit 2), clears a stale
@@ -77,7 +96,7 @@ export class DevStack {
     }
     if (options.fresh) rmSync(paths.dataDir, { recursive: true, force: true });
     const redis = await DevRedis.start({ binary: options.redisBinary, dataDir: paths.dataDir, logFile: paths.redisLog });
-    const stack = new DevStack(redis, paths, new Date());
+    const stack = new DevStack(redis, paths, new Date(), options.onRedisLost);
     writeDevState(paths, { url: redis.url, pid: process.pid, redisPid: redis.pid, startedAt: stack.startedAt.toISOString() });
     return stack;
   }
@@ -102,7 +121,12 @@ export class DevStack {
   stop(timeoutMs: number): Promise<void> {
     this.stopping ??= (async () => {
       try {
-        for (const service of [...this.services].reverse()) await service.stop(timeoutMs);
+        const services = (async () => {
+          for (const service of [...this.services].reverse()) await service.stop(timeoutMs);
+        })();
+        // Without Redis a worker cannot record its last outcomes and would wait for it forever.
+        const redisGone = this.redis.exited.then(() => sleep(REDIS_GONE_GRACE_MS));
+        await Promise.race([services, redisGone]);
       } finally {
         await this.redis.shutdown();
         removeDevState(this.paths);
