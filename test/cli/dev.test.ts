@@ -180,11 +180,22 @@ describe('jobs dev', () => {
 
   it('Ctrl-C reaches the worker, not Redis: a running job still records its outcome', async () => {
     const cwd = workdir();
-    writeFileSync(join(cwd, 'handlers.mjs'), 'export default { slow: () => new Promise((r) => setTimeout(() => r("done"), 1500)) };\n');
+    // the handler marks its start in a file, so the test sees it running without polling Redis
+    writeFileSync(
+      join(cwd, 'handlers.mjs'),
+      [
+        "import { writeFileSync } from 'node:fs';",
+        'export default { slow: async () => {',
+        "  writeFileSync(new URL('./started', import.meta.url), '');",
+        '  await new Promise((resolve) => setTimeout(resolve, 2000));',
+        "  return 'done';",
+        '} };',
+      ].join('\n'),
+    );
     const run = dev(cwd, '--handlers ./handlers.mjs');
     await run.started();
     const { id } = await jobsctlJson<{ id: string }>(cwd, 'enqueue slow');
-    await until(async () => (await jobsctlJson<{ status: string }>(cwd, `show ${id}`)).status === 'running', 10_000, 'the job to run');
+    await until(() => existsSync(join(cwd, 'started')), 10_000, 'the job to start');
     // a terminal sends SIGINT to the whole foreground process group
     process.kill(-(run.shell.pid ?? 0), 'SIGINT');
     await run.exited;
