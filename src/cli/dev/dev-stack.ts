@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { sleep } from '../../core/signal.js';
 import { UsageError } from '../errors.js';
+import { requestShutdown } from './redis-admin.js';
 import { DevRedis, type RedisExit } from './redis-process.js';
 import { checkDevState, isProcessAlive, removeDevState, writeDevState, type DevPaths, type DevState } from './state-file.js';
 
@@ -33,16 +33,7 @@ const REDIS_GONE_GRACE_MS = 2000;
 
 /** Stops the Redis a killed `jobs dev` left running: it holds the same data directory. */
 async function stopOrphanRedis(state: DevState): Promise<void> {
-  const client = new Redis(state.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.call('SHUTDOWN');
-  } catch {
-    // SHUTDOWN closes the connection instead of answering
-  } finally {
-    client.disconnect();
-  }
+  await requestShutdown(state.url);
   const deadline = Date.now() + 10_000;
   while (isProcessAlive(state.redisPid)) {
     if (Date.now() > deadline) throw new Error(`the Redis left by an earlier jobs dev (pid ${state.redisPid}) did not stop; stop it and try again`);

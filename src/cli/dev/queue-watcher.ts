@@ -16,6 +16,7 @@ export interface QueueWatchEvents {
  */
 export class QueueWatcher {
   private readonly registry: QueueRegistry;
+  private readonly always: readonly string[];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private checking: Promise<void> = Promise.resolve();
@@ -28,8 +29,6 @@ export class QueueWatcher {
     this.registry = new QueueRegistry({ connection: options.redis, prefix: options.prefix });
     this.always = options.always;
   }
-
-  private readonly always: readonly string[];
 
   /** Starts workers on the queues there are now (errors reach the caller), then keeps watching. */
   async start(): Promise<string[]> {

@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
 import { sleep } from '../../core/signal.js';
-import { answeringRedisPid } from './redis-probe.js';
+import { answeringRedisPid, requestShutdown } from './redis-admin.js';
 
 /** Where and how the dev Redis runs. */
 export interface DevRedisOptions {
@@ -112,14 +111,14 @@ export class DevRedis {
       '--port', String(port),
       '--bind', '127.0.0.1',
       '--dir', options.dataDir,
+      // the AOF alone keeps the data: no RDB snapshots on top of it
       '--appendonly', 'yes',
       '--save', '',
       '--logfile', options.logFile,
       '--daemonize', 'no',
       '--maxmemory-policy', 'noeviction',
     ];
-    const child = spawn(options.binary, args, { stdio: 'ignore', detached: true });
-    return child;
+    return spawn(options.binary, args, { stdio: 'ignore', detached: true });
   }
 
   private async waitUntilAnswering(timeoutMs: number): Promise<'ready' | 'port-taken' | 'exited' | 'timed out'> {
@@ -146,28 +145,26 @@ export class DevRedis {
     return tailSince(this.logFile, this.logOffset, lines);
   }
 
-  /** SHUTDOWN (the AOF is flushed and synced), then waits for the process; SIGKILL if it hangs. */
+  /**
+   * SHUTDOWN (Redis writes and syncs the AOF, then exits) and waits for the process; SIGTERM
+   * (which does the same) when SHUTDOWN could not be sent or did not end it, SIGKILL if it hangs.
+   */
   async shutdown(timeoutMs = 10_000): Promise<RedisExit> {
     this.stopping = true;
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.call('SHUTDOWN');
-      } catch {
-        // SHUTDOWN answers by closing the connection; if it could not be sent, SIGTERM does the same
-        if (this.child.exitCode === null) this.child.kill('SIGTERM');
-      } finally {
-        client.disconnect();
-      }
+    const running = (): boolean => this.child.exitCode === null && this.child.signalCode === null;
+    if (running() && !((await requestShutdown(this.url)) && (await this.exitWithin(timeoutMs)))) {
+      if (running()) this.child.kill('SIGTERM');
+      if (!(await this.exitWithin(timeoutMs))) this.child.kill('SIGKILL');
     }
-    let timer: NodeJS.Timeout | undefined;
-    const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), timeoutMs)));
-    const result = await Promise.race([this.exited, hung]);
-    clearTimeout(timer);
-    if (result !== 'hung') return result;
-    this.child.kill('SIGKILL');
     return this.exited;
+  }
+
+  /** True when the process exits within `ms`. */
+  private async exitWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const exited = await Promise.race([this.exited.then(() => true), late]);
+    clearTimeout(timer);
+    return exited;
   }
 }

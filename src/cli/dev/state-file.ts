@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { answeringRedisPid } from './redis-probe.js';
+import { answeringRedisPid } from './redis-admin.js';
 
 /** Directory of the dev stack, in the working directory. */
 export const DEV_DIR = '.jobs';
