@@ -24,16 +24,46 @@ export const CONFIG_ENV: Readonly<Record<keyof CliConfig, string>> = {
   redact: 'JOBS_REDACT',
 };
 
-/** Precedence: flag, then environment, then config file, then default. Pure. */
+/** Where an explicitly set value came from (the rows above a running `jobs dev` and the default). */
+export type ExplicitSource = 'flag' | 'environment' | 'config file';
+
+function explicitValue(
+  key: keyof CliConfig,
+  flags: ConfigSource,
+  env: Readonly<Record<string, string | undefined>>,
+  file: ConfigSource,
+): { value: string; source: ExplicitSource } | undefined {
+  const fromEnv = env[CONFIG_ENV[key]];
+  if (flags[key] !== undefined) return { value: flags[key], source: 'flag' };
+  if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: 'environment' };
+  if (file[key] !== undefined) return { value: file[key], source: 'config file' };
+  return undefined;
+}
+
+/** Which row set the Redis URL, when one of flag, environment or config file did. Pure. */
+export function explicitRedisSource(
+  flags: ConfigSource,
+  env: Readonly<Record<string, string | undefined>>,
+  file: ConfigSource,
+): ExplicitSource | undefined {
+  return explicitValue('redis', flags, env, file)?.source;
+}
+
+/** What a running `jobs dev` in the working directory provides (its Redis URL). */
+export type DevSource = Pick<ConfigSource, 'redis'>;
+
+/**
+ * Precedence: flag, then environment, then config file, then (for the Redis URL) the
+ * `.jobs/dev.json` of a `jobs dev` running in the working directory, then default. Pure.
+ */
 export function resolveConfig(
   flags: ConfigSource,
   env: Readonly<Record<string, string | undefined>>,
   file: ConfigSource,
+  dev: DevSource = {},
 ): CliConfig {
-  const pick = (key: keyof CliConfig): string => {
-    const fromEnv = env[CONFIG_ENV[key]];
-    return flags[key] ?? (fromEnv === '' ? undefined : fromEnv) ?? file[key] ?? DEFAULT_CONFIG[key];
-  };
+  const pick = (key: keyof CliConfig): string =>
+    explicitValue(key, flags, env, file)?.value ?? (key === 'redis' ? dev.redis : undefined) ?? DEFAULT_CONFIG[key];
   return { redis: pick('redis'), prefix: pick('prefix'), queue: pick('queue'), redact: pick('redact') };
 }
 

@@ -1,7 +1,8 @@
 import { confirm } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { Queue } from '../core/queue.js';
-import { loadConfigFile, resolveConfig, type CliConfig } from './config.js';
+import { explicitRedisSource, loadConfigFile, resolveConfig, type CliConfig, type ExplicitSource } from './config.js';
+import { runningDevUrl } from './dev/state-file.js';
 import { UsageError, type ExitCode } from './errors.js';
 import { Output } from './output.js';
 import { parseRedactList } from './redact.js';
@@ -19,20 +20,32 @@ interface GlobalFlags {
 
 /** What a command action works with: resolved config, output, and queues it opens. */
 export class CliContext {
-  readonly config: CliConfig;
   readonly out: Output;
   readonly debug: boolean;
   private readonly opened: Queue[] = [];
 
-  constructor(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env) {
-    const file = loadConfigFile(flags.config);
-    this.config = resolveConfig(
-      { redis: flags.redis, prefix: flags.prefix, queue: flags.queue, redact: flags.redact },
-      env,
-      file,
-    );
-    this.out = new Output(Boolean(flags.json), parseRedactList(this.config.redact));
-    this.debug = Boolean(flags.debug);
+  constructor(
+    readonly config: CliConfig,
+    json: boolean,
+    debug: boolean,
+    /** Which row set the Redis URL, when a flag, the environment or the config file did. */
+    readonly redisSetBy: ExplicitSource | undefined = undefined,
+  ) {
+    this.out = new Output(json, parseRedactList(config.redact));
+    this.debug = debug;
+  }
+
+  /**
+   * Resolves the configuration (see resolveConfig). The Redis URL of a `jobs dev` running in
+   * the working directory is looked up only when no flag, variable or config file sets one.
+   */
+  static async open(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<CliContext> {
+    const file = loadConfigFile(flags.config, cwd);
+    const given = { redis: flags.redis, prefix: flags.prefix, queue: flags.queue, redact: flags.redact };
+    const redisSetBy = explicitRedisSource(given, env, file);
+    const devUrl = redisSetBy === undefined ? await runningDevUrl(cwd) : undefined;
+    const config = resolveConfig(given, env, file, devUrl === undefined ? {} : { redis: devUrl });
+    return new CliContext(config, Boolean(flags.json), Boolean(flags.debug), redisSetBy);
   }
 
   /** Opens a queue (the configured one by default); closed when the command ends. */
@@ -71,7 +84,7 @@ export const actionResult = { exitCode: 0 as ExitCode };
 export function action<Args extends unknown[]>(body: ActionBody<Args>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const ctx = new CliContext(command.optsWithGlobals<GlobalFlags>());
+    const ctx = await CliContext.open(command.optsWithGlobals<GlobalFlags>());
     try {
       actionResult.exitCode = (await body(ctx, ...(args.slice(0, -1) as Args))) ?? 0;
     } finally {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerCronCommands } from './commands/cron.js';
+import { registerDevCommand } from './commands/dev.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
 import { registerEventsCommands } from './commands/events.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerEventsCommands(program);
   registerWorkersCommand(program);
   registerTopCommand(program);
+  registerDevCommand(program);
   return program;
 }
 

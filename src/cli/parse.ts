@@ -14,6 +14,13 @@ export function wholeNumber(min = 0): (value: string) => number {
   };
 }
 
+/** A comma-separated list, trimmed, without empties or repeats. */
+export function commaList(value: string): string[] {
+  const items = [...new Set(value.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
+  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
+  return items;
+}
+
 export function duration(value: string): number {
   try {
     return parseDuration(value);

@@ -37,6 +37,8 @@ export class WorkerLog {
     readonly format: LogFormat,
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WritableStream = process.stderr,
+    /** Names the command in stderr notes. */
+    private readonly label = 'jobs worker',
   ) {
     this.color = makeChalk(format === 'pretty' && colorEnabled(stdout));
   }
@@ -65,20 +67,20 @@ export class WorkerLog {
 
   warning(queue: string, message: string): void {
     if (this.format === 'json') return this.json('warn', 'warning', { queue, message });
-    this.stderr.write(`jobs worker: warning (queue ${queue}): ${message}\n`);
+    this.stderr.write(`${this.label}: warning (queue ${queue}): ${message}\n`);
   }
 
   /** Also a note on stderr in JSON mode: whoever pressed Ctrl-C should see it. */
   shutdown(signal: string, running: number, timeoutMs: number): void {
     if (this.format === 'json') this.json('info', 'shutdown', { signal, running, timeoutMs });
     this.stderr.write(
-      `jobs worker: ${signal}, shutting down: waiting up to ${formatDuration(timeoutMs)} for ${plural(running, 'running job')} (Ctrl-C again to force)\n`,
+      `${this.label}: ${signal}, shutting down: waiting up to ${formatDuration(timeoutMs)} for ${plural(running, 'running job')} (Ctrl-C again to force)\n`,
     );
   }
 
   forcedExit(running: number): void {
     if (this.format === 'json') this.json('warn', 'forced-exit', { running });
-    this.stderr.write(`jobs worker: forced exit; ${plural(running, 'running job')} return to the queue when their lease expires\n`);
+    this.stderr.write(`${this.label}: forced exit; ${plural(running, 'running job')} return to the queue when their lease expires\n`);
   }
 
   summary(reason: 'signal' | 'done'): void {
@@ -99,13 +101,13 @@ export class WorkerLog {
       if (lost) return;
       lost = true;
       if (this.format === 'json') return this.json('warn', 'redis-lost', { queue: worker.name, error: lastError || null });
-      this.stderr.write(`jobs worker: Redis connection lost (queue ${worker.name})${lastError ? `: ${lastError}` : ''}; reconnecting\n`);
+      this.stderr.write(`${this.label}: Redis connection lost (queue ${worker.name})${lastError ? `: ${lastError}` : ''}; reconnecting\n`);
     });
     redis.on('ready', () => {
       if (!lost) return;
       lost = false;
       if (this.format === 'json') return this.json('info', 'redis-reconnected', { queue: worker.name });
-      this.stderr.write(`jobs worker: Redis connection back (queue ${worker.name})\n`);
+      this.stderr.write(`${this.label}: Redis connection back (queue ${worker.name})\n`);
     });
   }
 

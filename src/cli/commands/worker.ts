@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { InvalidArgumentError, type Command } from 'commander';
-import type { HandlerMap, JobHandler } from '../../core/handler.js';
-import { Worker } from '../../core/worker.js';
-import { builtinHandlers } from '../../handlers/index.js';
+import type { Command } from 'commander';
+import type { HandlerMap } from '../../core/handler.js';
 import { JobMetrics } from '../../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { duration, wholeNumber } from '../parse.js';
+import { builtinHandlersFor, loadHandlerModule } from '../handler-module.js';
+import { commaList, duration, wholeNumber } from '../parse.js';
+import { ShutdownSignals } from '../shutdown-signals.js';
+import { WorkerPool } from '../worker-pool.js';
 import { logFormat, resolveLogFormat, WorkerLog, type LogFormat } from '../worker-log.js';
 
 interface WorkerFlags {
@@ -28,102 +26,53 @@ interface WorkerFlags {
   logFormat?: LogFormat;
 }
 
-function commaList(value: string): string[] {
-  const items = [...new Set(value.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
-  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
-  return items;
-}
-
-function isHandlerMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Loads the user's handlers: the module's default export or its `handlers` export. */
-export async function loadHandlerModule(path: string, cwd = process.cwd()): Promise<HandlerMap> {
-  const file = resolve(cwd, path);
-  if (!existsSync(file)) throw new UsageError(`handlers module ${path} not found (looked at ${file})`);
-  let loaded: Record<string, unknown>;
-  try {
-    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`handlers module ${path} failed to load: ${(error as Error).message}`);
-  }
-  // A CommonJS module.exports = { handlers } arrives as default.handlers.
-  const fromDefault = isHandlerMap(loaded.default) && isHandlerMap(loaded.default.handlers) ? loaded.default.handlers : loaded.default;
-  const candidate = loaded.handlers ?? fromDefault;
-  if (!isHandlerMap(candidate)) {
-    throw new UsageError(`handlers module ${path} must export default (or export "handlers") an object mapping job type to a function`);
-  }
-  const handlers: HandlerMap = {};
-  for (const [type, handler] of Object.entries(candidate)) {
-    if (typeof handler !== 'function') throw new UsageError(`handlers module ${path}: "${type}" is not a function`);
-    handlers[type] = handler as JobHandler;
-  }
-  return handlers;
-}
-
 async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
-  if (flags.execAllow && !flags.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
   const queues = flags.queues ?? [ctx.config.queue];
-  const builtin = builtinHandlers({
-    ...(flags.allowExec ? { allowExec: true } : {}),
-    ...(flags.execAllow ? { execAllow: flags.execAllow } : {}),
-  });
+  const builtin = builtinHandlersFor(flags);
   const user = flags.handlers === undefined ? {} : await loadHandlerModule(flags.handlers);
   const handlers: HandlerMap = { ...builtin, ...user };
   if (Object.keys(handlers).length === 0) throw new UsageError('no handlers to run: pass --handlers <module>');
 
   const log = new WorkerLog(resolveLogFormat(flags.logFormat, ctx.out.json));
   const metrics = flags.metricsPort === undefined ? undefined : new JobMetrics();
-  const workers = queues.map(
-    (name) =>
-      new Worker(name, {
-        connection: ctx.config.redis,
-        prefix: ctx.config.prefix,
-        handlers,
-        concurrency: flags.concurrency,
-        exitWhenDrained: Boolean(flags.drain),
-        schedules: flags.schedules,
-        ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
-        ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
-        onAttempt: metrics ? metrics.attemptObserver(name, (report) => log.attempt(name, report)) : (report) => log.attempt(name, report),
-        onWarning: (message) => log.warning(name, message),
-      }),
-  );
-  const closeAll = (): Promise<unknown> => Promise.all(workers.map((worker) => worker.close(flags.shutdownTimeout)));
-
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    const running = workers.reduce((sum, worker) => sum + worker.busy, 0);
-    if (!signalled) {
-      signalled = true;
-      log.shutdown(signal, running, flags.shutdownTimeout);
-      void closeAll();
-    } else if (signal === 'SIGINT') {
-      log.forcedExit(running);
+  const pool = new WorkerPool({
+    redis: ctx.config.redis,
+    prefix: ctx.config.prefix,
+    handlers,
+    concurrency: flags.concurrency,
+    drain: Boolean(flags.drain),
+    schedules: flags.schedules,
+    ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
+    ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
+    log,
+    ...(metrics ? { metrics } : {}),
+  });
+  const signals = new ShutdownSignals({
+    graceful: (signal) => {
+      log.shutdown(signal, pool.busy, flags.shutdownTimeout);
+      void pool.close(flags.shutdownTimeout);
+    },
+    forced: () => {
+      log.forcedExit(pool.busy);
       process.exit(EXIT.failed);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+  });
   let metricsServer: MetricsServer | undefined;
   try {
     try {
-      await Promise.all(workers.map((worker) => worker.start()));
-      for (const worker of workers) log.watchConnection(worker);
-      if (flags.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: flags.metricsPort, workers, ...(metrics ? { metrics } : {}) });
+      await pool.add(queues);
+      if (flags.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: flags.metricsPort, workers: pool.workers, ...(metrics ? { metrics } : {}) });
     } catch (error) {
-      await closeAll();
+      await pool.close(flags.shutdownTimeout);
       throw error;
     }
     const types = Object.keys(handlers).sort();
     log.started({ queues, concurrency: flags.concurrency, handlers: types, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
-    await Promise.all(workers.map((worker) => worker.done));
-    log.summary(signalled ? 'signal' : 'done');
+    await pool.done();
+    log.summary(signals.signalled ? 'signal' : 'done');
   } finally {
     await metricsServer?.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
     // Everything is recorded in Redis by now; a timer left by a handler module or a library
     // must not keep the process alive, so exit shortly with the code run() reports.
     setTimeout(() => process.exit(), 200).unref();
