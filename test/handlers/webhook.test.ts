@@ -50,9 +50,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.env.JOBS_WEBHOOK_SECRET = `${signingSecret} ${retiredSecret}`;
+  // The receiver listens on loopback, which webhooks reach only when allowed.
+  process.env.JOBS_WEBHOOK_ALLOW_NETWORKS = '127.0.0.0/8';
 });
 
 afterAll(async () => {
+  delete process.env.JOBS_WEBHOOK_ALLOW_NETWORKS;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { HandlerMap, JobHandler } from '../../core/handler.js';
 import { Worker } from '../../core/worker.js';
+import { parseAllowNetworks } from '../../handlers/destination-guard.js';
 import { builtinHandlers } from '../../handlers/index.js';
 import { JobMetrics } from '../../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
@@ -22,6 +23,8 @@ interface WorkerFlags {
   shutdownTimeout: number;
   allowExec?: boolean;
   execAllow?: string[];
+  execAllowEnv?: string[];
+  webhookAllowNetworks?: string;
   /** false with --no-schedules */
   schedules: boolean;
   metricsPort?: number;
@@ -64,10 +67,15 @@ export async function loadHandlerModule(path: string, cwd = process.cwd()): Prom
 
 async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
   if (flags.execAllow && !flags.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
+  if (flags.execAllowEnv && !flags.allowExec) throw new UsageError('--exec-allow-env only applies with --allow-exec; add --allow-exec');
+  // Checked here so a bad entry is named by the flag (ValidationError: exit 2).
+  if (flags.webhookAllowNetworks !== undefined) parseAllowNetworks(flags.webhookAllowNetworks, '--webhook-allow-networks');
   const queues = flags.queues ?? [ctx.config.queue];
   const builtin = builtinHandlers({
     ...(flags.allowExec ? { allowExec: true } : {}),
     ...(flags.execAllow ? { execAllow: flags.execAllow } : {}),
+    ...(flags.execAllowEnv ? { execAllowEnv: flags.execAllowEnv } : {}),
+    ...(flags.webhookAllowNetworks === undefined ? {} : { webhookAllowNetworks: flags.webhookAllowNetworks }),
   });
   const user = flags.handlers === undefined ? {} : await loadHandlerModule(flags.handlers);
   const handlers: HandlerMap = { ...builtin, ...user };
@@ -144,6 +152,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, wait this long for running jobs', duration, 30_000)
     .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')
     .option('--exec-allow <cmd,...>', 'with --allow-exec: only these commands may run', commaList)
+    .option('--exec-allow-env <name,...>', 'with --allow-exec: job env may set these variables that change how programs load code (PATH, LD_PRELOAD...)', commaList)
+    .option('--webhook-allow-networks <cidrs>', 'networks webhooks may reach although internal (e.g. 127.0.0.0/8,10.1.0.0/16; default $JOBS_WEBHOOK_ALLOW_NETWORKS)')
     .option('--no-schedules', 'do not take part in firing cron schedules')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (all interfaces)', wholeNumber(0))
     .option('--log-format <format>', 'pretty or json (one object per line); default pretty on a terminal, json otherwise', logFormat)
@@ -156,6 +166,7 @@ export function registerWorkerCommand(program: Command): void {
         '  jobs worker --queues emails,webhooks --shutdown-timeout 1m',
         '  jobs worker --handlers ./handlers.js --drain --json   # CI: run the queue to completion',
         '  jobs worker --allow-exec --exec-allow convert,ffmpeg',
+        '  jobs worker --webhook-allow-networks 10.1.0.0/16   # webhooks may reach this internal network',
         '  jobs worker --handlers ./handlers.js --metrics-port 9464 --log-format json',
         '',
         'handlers.js:',
