@@ -1,5 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { PermanentError } from '../core/errors.js';
 import type { DestinationGuard } from './destination-guard.js';
 
 /** What came back from a POST: status, headers and at most `bodyLimit` bytes of the body. */
@@ -32,13 +33,19 @@ export class GuardedPoster {
   async post(target: URL, headers: Record<string, string>, body: string, options: { signal: AbortSignal; bodyLimit: number }): Promise<PostAnswer> {
     this.guard.checkLiteral(target.hostname);
     const https = target.protocol === 'https:';
-    const request = (https ? httpsRequest : httpRequest)(target, {
-      method: 'POST',
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      agent: https ? this.httpsAgent : this.httpAgent,
-      lookup: this.guard.lookup,
-      signal: options.signal,
-    });
+    let request: ClientRequest;
+    try {
+      request = (https ? httpsRequest : httpRequest)(target, {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: https ? this.httpsAgent : this.httpAgent,
+        lookup: this.guard.lookup,
+        signal: options.signal,
+      });
+    } catch (error) {
+      // Node refuses the request itself (a header it will not send): the same on every attempt.
+      throw new PermanentError(`the request cannot be sent: ${(error as Error).message}`);
+    }
     return new Promise<PostAnswer>((resolve, reject) => {
       // Kept for the request's whole life: a late error after settling must not go unhandled.
       request.on('error', reject);

@@ -1,4 +1,5 @@
 import type { HandlerMap } from '../core/handler.js';
+import { parseAllowNetworks } from './destination-guard.js';
 import { createExecHandler, type ExecHandlerOptions } from './exec.js';
 import { sendEmailHandler } from './send-email.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
@@ -33,7 +34,11 @@ export function builtinHandlers(options: BuiltinHandlerOptions = {}): HandlerMap
   if (options.execAllow !== undefined) execOptions.execAllow = options.execAllow;
   if (options.execAllowEnv !== undefined) execOptions.execAllowEnv = options.execAllowEnv;
   const webhookOptions: WebhookHandlerOptions = {};
-  if (options.webhookAllowNetworks !== undefined) webhookOptions.allowNetworks = options.webhookAllowNetworks;
+  if (options.webhookAllowNetworks !== undefined) {
+    // Parsed here first so an error names the option the caller used.
+    parseAllowNetworks(options.webhookAllowNetworks, 'webhookAllowNetworks');
+    webhookOptions.allowNetworks = options.webhookAllowNetworks;
+  }
   return {
     webhook: createWebhookHandler(webhookOptions),
     'send-email': sendEmailHandler,

@@ -11,7 +11,7 @@ export type IpFamily = 4 | 6;
 export interface IpAddress {
   family: IpFamily;
   value: bigint;
-  /** As given (IPv6 without its zone). */
+  /** As given (an IPv6 zone included: a link-local address needs it to be connected to). */
   text: string;
 }
 
@@ -58,7 +58,7 @@ function ipv6Value(text: string): bigint {
 export function parseIpAddress(text: string): IpAddress | undefined {
   if (isIPv4(text)) return { family: 4, value: ipv4Value(text), text };
   const unzoned = text.split('%')[0] ?? '';
-  if (isIPv6(unzoned)) return { family: 6, value: ipv6Value(unzoned), text: unzoned };
+  if (isIPv6(unzoned)) return { family: 6, value: ipv6Value(unzoned), text };
   return undefined;
 }
 

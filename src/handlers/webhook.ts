@@ -186,6 +186,7 @@ async function deliver(poster: GuardedPoster, request: WebhookPayload & { target
         { cause: error },
       );
     }
+    if (error instanceof PermanentError) throw new PermanentError(`POST ${where}: ${error.message}`, { cause: error });
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     if (timedOut) throw new WebhookRetryableError(`POST ${where}: no complete answer within ${timeoutMs} ms`);
     throw new WebhookRetryableError(`POST ${where} failed: ${networkReason(error)}`, { cause: error });

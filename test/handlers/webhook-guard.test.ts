@@ -143,6 +143,11 @@ describe('webhook destination guard, handler called directly', () => {
     expect(refused).toBeInstanceOf(PermanentError);
     expect(received).toHaveLength(0);
 
+    const secure = await failure(createWebhookHandler({ resolveHost })({ url: `https://hooks.customer.example:${port}/x`, data: {} }, directContext()));
+    expect(secure).toBeInstanceOf(PermanentError);
+    expect(secure.message).toContain('hooks.customer.example resolves to 127.0.0.1, a loopback address');
+    expect(received).toHaveLength(0);
+
     const allowed = createWebhookHandler({ resolveHost, allowNetworks: '127.0.0.0/8' });
     const result = await allowed({ url: `http://hooks.customer.example:${port}/x`, data: {} }, directContext());
     expect(result.status).toBe(200);
@@ -199,7 +204,8 @@ describe('webhook destination guard, handler called directly', () => {
 
   it('reports an invalid allow-list at creation as a ValidationError', () => {
     expect(() => createWebhookHandler({ allowNetworks: '10.0.0.0/33' })).toThrow(ValidationError);
-    expect(() => builtinHandlers({ webhookAllowNetworks: 'intranet' })).toThrow(/allowNetworks: "intranet" is not a CIDR/);
+    expect(() => createWebhookHandler({ allowNetworks: ['fd00::/8', 'fe80::/129'] })).toThrow(/^allowNetworks: "fe80::\/129" is not a CIDR/);
+    expect(() => builtinHandlers({ webhookAllowNetworks: 'intranet' })).toThrow(/^webhookAllowNetworks: "intranet" is not a CIDR/);
     process.env[ALLOW_ENV] = '127.0.0.0/8,10.1.0.0/8';
     expect(() => builtinHandlers()).toThrow(/JOBS_WEBHOOK_ALLOW_NETWORKS: "10.1.0.0\/8" has host bits set; the network is 10.0.0.0\/8/);
   });

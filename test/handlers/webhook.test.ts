@@ -199,6 +199,12 @@ describe('webhook handler called directly', () => {
     expect(await refuse({ url: 'http://user:pw@127.0.0.1/', data: {} })).toBeInstanceOf(PermanentError);
     expect(await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { 'Webhook-Signature': 'v1,forged' } })).toBeInstanceOf(PermanentError);
     expect(await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { 'bad header': 'x' } })).toBeInstanceOf(PermanentError);
+    for (const name of ['Host', 'content-length', 'Transfer-Encoding', 'connection']) {
+      expect(await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { [name]: 'x' } }), name).toBeInstanceOf(PermanentError);
+    }
+    const unsendable = await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { 'x-control': 'a\u007fb' } });
+    expect(unsendable).toBeInstanceOf(PermanentError);
+    expect((unsendable as Error).message).toContain('the request cannot be sent');
     expect(await refuse({ url: `${baseUrl}/ok`, data: {}, timeoutMs: -5 })).toBeInstanceOf(PermanentError);
     expect(await refuse('not an object')).toBeInstanceOf(PermanentError);
     expect(deliveries).toHaveLength(0);
