@@ -15,6 +15,7 @@ export { QueueEvents, EVENT_NAMES, DEFAULT_EVENTS_CAP, type EventName, type JobE
 export { parseDuration, formatDuration } from './core/duration.js';
 export { builtinHandlers, type BuiltinHandlerOptions } from './handlers/index.js';
 export { verifyWebhook, signWebhook, WebhookRetryableError, type WebhookPayload, type WebhookResult } from './handlers/webhook.js';
+export { createWebhookHandler, DestinationRefusedError, type WebhookHandlerOptions, type HostResolver } from './handlers/webhook.js';
 export { type SendEmailPayload, type SendEmailResult } from './handlers/send-email.js';
 export { type ExecPayload, type ExecResult } from './handlers/exec.js';
 export { Schedules, type Schedule, type ScheduleFire, type SchedulesOptions, type ScheduleTarget } from './core/schedules.js';

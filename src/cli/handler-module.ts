@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { HandlerMap, JobHandler } from '../core/handler.js';
+import { parseAllowNetworks } from '../handlers/destination-guard.js';
 import { builtinHandlers } from '../handlers/index.js';
 import { UsageError } from './errors.js';
 
@@ -43,13 +44,20 @@ export async function loadHandlerModule(path: string, cwd = process.cwd(), versi
 export interface BuiltinHandlerFlags {
   allowExec?: boolean;
   execAllow?: string[];
+  execAllowEnv?: string[];
+  webhookAllowNetworks?: string;
 }
 
 /** The built-in handlers as the flags configure them; --exec-allow alone is bad usage. */
 export function builtinHandlersFor(flags: BuiltinHandlerFlags): HandlerMap {
   if (flags.execAllow && !flags.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
+  if (flags.execAllowEnv && !flags.allowExec) throw new UsageError('--exec-allow-env only applies with --allow-exec; add --allow-exec');
+  // Checked here so a bad entry is named by the flag (ValidationError: exit 2).
+  if (flags.webhookAllowNetworks !== undefined) parseAllowNetworks(flags.webhookAllowNetworks, '--webhook-allow-networks');
   return builtinHandlers({
     ...(flags.allowExec ? { allowExec: true } : {}),
     ...(flags.execAllow ? { execAllow: flags.execAllow } : {}),
+    ...(flags.execAllowEnv ? { execAllowEnv: flags.execAllowEnv } : {}),
+    ...(flags.webhookAllowNetworks === undefined ? {} : { webhookAllowNetworks: flags.webhookAllowNetworks }),
   });
 }

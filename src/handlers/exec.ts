@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { PermanentError } from '../core/errors.js';
+import { PermanentError, ValidationError } from '../core/errors.js';
 import type { JobContext, JobHandler } from '../core/handler.js';
+import { checkJobEnv } from './exec-env.js';
 import { abortError, PayloadReader } from './payload.js';
 
 /** Payload of an `exec` job. */
@@ -14,7 +15,10 @@ export interface ExecPayload {
   args?: string[];
   /** Working directory; default the worker's. */
   cwd?: string;
-  /** Variables added to (or overriding) the worker's environment. */
+  /**
+   * Variables added to (or overriding) the worker's environment. Those that change how programs
+   * find or load code (PATH, LD_*, NODE_OPTIONS...) are refused unless the worker allows them.
+   */
   env?: Record<string, string>;
   /** Written to the program's standard input; without it stdin is empty. */
   stdin?: string;
@@ -35,6 +39,12 @@ export interface ExecHandlerOptions {
   allowExec?: boolean;
   /** When given, only these command names (exact match) run. */
   execAllow?: readonly string[];
+  /**
+   * Variables a job's `env` may set although they change how programs find or load code
+   * (`PATH`, `LD_PRELOAD`, `NODE_OPTIONS`...), by exact name. Default none: such a job fails
+   * permanently before anything starts.
+   */
+  execAllowEnv?: readonly string[];
 }
 
 const OUTPUT_TAIL_BYTES = 4096;
@@ -199,8 +209,13 @@ export function createExecHandler(options: ExecHandlerOptions = {}): JobHandler<
     };
   }
   const allowed = options.execAllow === undefined ? undefined : new Set(options.execAllow.map((name) => name.trim()));
+  const allowedEnv = new Set(options.execAllowEnv ?? []);
+  for (const name of allowedEnv) {
+    if (name === '' || name.includes('=') || name.includes('\0')) throw new ValidationError(`execAllowEnv: ${JSON.stringify(name)} is not a variable name`);
+  }
   return async (payload, ctx) => {
     const request = readPayload(payload);
+    checkJobEnv(request.env, allowedEnv);
     if (allowed !== undefined && !allowed.has(request.command)) {
       const list = allowed.size === 0 ? 'none' : [...allowed].join(', ');
       throw new PermanentError(`exec: command ${JSON.stringify(request.command)} is not in this worker's --exec-allow list (${list})`);

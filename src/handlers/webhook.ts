@@ -1,7 +1,12 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PermanentError } from '../core/errors.js';
-import type { JobContext } from '../core/handler.js';
+import type { JobContext, JobHandler } from '../core/handler.js';
+import { DestinationGuard, DestinationRefusedError, parseAllowNetworks, WEBHOOK_ALLOW_NETWORKS_ENV, type HostResolver } from './destination-guard.js';
+import { GuardedPoster, type PostAnswer } from './guarded-post.js';
 import { abortError, PayloadReader } from './payload.js';
+import { secretList, signWebhook, WEBHOOK_SECRET_ENV } from './webhook-signing.js';
+
+export { signWebhook, verifyWebhook, webhookSecretKey, WEBHOOK_SECRET_ENV } from './webhook-signing.js';
+export { WEBHOOK_ALLOW_NETWORKS_ENV, DestinationRefusedError, type HostResolver } from './destination-guard.js';
 
 /** Payload of a `webhook` job. */
 export interface WebhookPayload {
@@ -25,12 +30,33 @@ export interface WebhookResult {
   truncated: boolean;
 }
 
-/** The environment variable holding the signing secrets (space separated; the first signs). */
-export const WEBHOOK_SECRET_ENV = 'JOBS_WEBHOOK_SECRET';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const RESPONSE_BODY_LIMIT = 2048;
 const ERROR_BODY_LIMIT = 300;
-const RESERVED_HEADERS = new Set(['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'webhook-event']);
+/** Set by the handler (or by the HTTP layer from the body and URL); a payload may not override them. */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'webhook-event',
+]);
+
+export interface WebhookHandlerOptions {
+  /**
+   * Networks (CIDRs such as `127.0.0.0/8` or `10.1.0.0/16`, or single addresses) the handler may
+   * reach although their class (loopback, private, link-local...) is refused by default. A string
+   * may hold several, separated by commas or spaces. Default: `JOBS_WEBHOOK_ALLOW_NETWORKS`,
+   * read once here; without it, none. An invalid entry throws ValidationError.
+   */
+  allowNetworks?: string | readonly string[];
+  /** Resolves host names to addresses. Default: the system resolver (`dns.lookup`). */
+  resolveHost?: HostResolver;
+}
 
 /**
  * A failed delivery worth retrying. `retryAfterMs` is set when the receiver sent Retry-After,
@@ -45,83 +71,6 @@ export class WebhookRetryableError extends Error {
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
   }
-}
-
-/**
- * Turns a secret into HMAC key bytes, the Standard Webhooks way: `whsec_<base64>` is decoded,
- * any other string is used as its UTF-8 bytes.
- */
-export function webhookSecretKey(secret: string): Buffer {
-  if (!secret.startsWith('whsec_')) return Buffer.from(secret, 'utf8');
-  const encoded = secret.slice('whsec_'.length);
-  if (encoded.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) {
-    throw new Error('a whsec_ webhook secret must be followed by base64 text');
-  }
-  return Buffer.from(encoded, 'base64');
-}
-
-/** Splits a secret list (space separated, like JOBS_WEBHOOK_SECRET) into its secrets. */
-function secretList(secret: string | readonly string[]): string[] {
-  const items = typeof secret === 'string' ? [secret] : secret;
-  return items.flatMap((item) => item.split(/\s+/)).filter((item) => item.length > 0);
-}
-
-/** The `webhook-signature` value for one message: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. */
-export function signWebhook(id: string, timestampSeconds: number, body: string | Uint8Array, secret: string): string {
-  return `v1,${signatureBytes(id, timestampSeconds, body, webhookSecretKey(secret)).toString('base64')}`;
-}
-
-function signatureBytes(id: string, timestampSeconds: number, body: string | Uint8Array, key: Buffer): Buffer {
-  return createHmac('sha256', key).update(`${id}.${timestampSeconds}.`).update(body).digest();
-}
-
-type HeaderSource = Headers | Record<string, string | string[] | undefined>;
-
-function headerValue(headers: HeaderSource, name: string): string | undefined {
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name) return Array.isArray(value) ? value.join(' ') : value;
-  }
-  return undefined;
-}
-
-/**
- * For receivers: true when the request carries a valid Standard Webhooks signature made with
- * one of `secret` (a string, space-separated list or array; several allow key rotation) and a
- * timestamp within `toleranceSeconds` of now (either way). `rawBody` must be the exact bytes
- * received, not re-serialised JSON. Signatures are compared in constant time.
- */
-export function verifyWebhook(
-  headers: HeaderSource,
-  rawBody: string | Uint8Array,
-  secret: string | readonly string[],
-  toleranceSeconds = 300,
-): boolean {
-  const id = headerValue(headers, 'webhook-id');
-  const timestamp = headerValue(headers, 'webhook-timestamp');
-  const signatureHeader = headerValue(headers, 'webhook-signature');
-  if (!id || !timestamp || !signatureHeader || !/^\d{1,15}$/.test(timestamp)) return false;
-  const timestampSeconds = Number(timestamp);
-  if (Math.abs(Date.now() / 1000 - timestampSeconds) > toleranceSeconds) return false;
-
-  const offered = signatureHeader
-    .split(' ')
-    .filter((entry) => entry.startsWith('v1,'))
-    .map((entry) => Buffer.from(entry.slice(3), 'base64'));
-  let keys: Buffer[];
-  try {
-    keys = secretList(secret).map(webhookSecretKey);
-  } catch {
-    return false;
-  }
-  for (const key of keys) {
-    const expected = signatureBytes(id, timestampSeconds, rawBody, key);
-    // timingSafeEqual needs equal lengths; a length mismatch reveals nothing about the key.
-    if (offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected))) {
-      return true;
-    }
-  }
-  return false;
 }
 
 /** Retry-After as ms from now (delta-seconds or an HTTP date), or undefined when absent/unreadable. */
@@ -165,55 +114,56 @@ function readPayload(payload: unknown): WebhookPayload & { target: URL } {
   return result;
 }
 
-/** Reads at most `limit` bytes of the body and drops the rest, so a huge answer costs nothing. */
-async function readBodySlice(response: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: '', truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size > limit) {
-      truncated = true;
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  const bytes = Buffer.concat(chunks).subarray(0, limit);
-  return { text: new TextDecoder().decode(bytes), truncated };
-}
-
 function briefBody(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat.length === 0) return '';
   return `: ${flat.length > ERROR_BODY_LIMIT ? `${flat.slice(0, ERROR_BODY_LIMIT)}...` : flat}`;
 }
 
-/** POSTs the payload's data, signed, and sorts the answer into success, retry or permanent failure. */
-export async function webhookHandler(payload: unknown, ctx: JobContext): Promise<WebhookResult> {
-  const request = readPayload(payload);
-  // The query string often carries tokens; keep it out of error messages stored on the job.
-  const where = `${request.target.origin}${request.target.pathname}`;
-  const body = JSON.stringify(request.data);
+/** The message of a socket error; several for a connection tried on more than one address. */
+function networkReason(error: unknown): string {
+  if (error instanceof AggregateError) return [...new Set(error.errors.map(networkReason))].join('; ');
+  if (!(error instanceof Error)) return String(error);
+  return error.message || ((error as NodeJS.ErrnoException).code ?? error.name);
+}
+
+function requestHeaders(request: WebhookPayload, id: string, body: string): Record<string, string> {
   const timestampSeconds = Math.floor(Date.now() / 1000);
   const headers = new Headers(request.headers);
   headers.set('content-type', 'application/json');
   if (!headers.has('user-agent')) headers.set('user-agent', 'jobs-webhook');
-  headers.set('webhook-id', ctx.id);
+  headers.set('webhook-id', id);
   headers.set('webhook-timestamp', String(timestampSeconds));
   if (request.event !== undefined) headers.set('webhook-event', request.event);
   const signingSecret = secretList(process.env[WEBHOOK_SECRET_ENV] ?? '')[0];
   if (signingSecret !== undefined) {
     try {
-      headers.set('webhook-signature', signWebhook(ctx.id, timestampSeconds, body, signingSecret));
+      headers.set('webhook-signature', signWebhook(id, timestampSeconds, body, signingSecret));
     } catch (error) {
       throw new PermanentError(`${WEBHOOK_SECRET_ENV} is unusable: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  return Object.fromEntries(headers.entries());
+}
+
+/**
+ * The `webhook` handler: POSTs the payload's data, signed, to a destination the guard allows,
+ * and sorts the answer into success, retry or permanent failure. Redirects are not followed.
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions = {}): JobHandler<unknown, WebhookResult> {
+  const allowed =
+    options.allowNetworks !== undefined
+      ? parseAllowNetworks(options.allowNetworks, 'allowNetworks')
+      : parseAllowNetworks(process.env[WEBHOOK_ALLOW_NETWORKS_ENV] ?? '', WEBHOOK_ALLOW_NETWORKS_ENV);
+  const poster = new GuardedPoster(new DestinationGuard(allowed, options.resolveHost));
+  return async (payload, ctx) => deliver(poster, readPayload(payload), ctx);
+}
+
+async function deliver(poster: GuardedPoster, request: WebhookPayload & { target: URL }, ctx: JobContext): Promise<WebhookResult> {
+  // The query string often carries tokens; keep it out of error messages stored on the job.
+  const where = `${request.target.origin}${request.target.pathname}`;
+  const body = JSON.stringify(request.data);
+  const headers = requestHeaders(request, ctx.id, body);
 
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
@@ -226,33 +176,56 @@ export async function webhookHandler(payload: unknown, ctx: JobContext): Promise
   if (ctx.signal.aborted) onJobAbort();
   ctx.signal.addEventListener('abort', onJobAbort, { once: true });
 
-  let response: Response;
-  let answer: { text: string; truncated: boolean };
+  let answer: PostAnswer;
   try {
-    response = await fetch(request.target, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
-    answer = await readBodySlice(response, RESPONSE_BODY_LIMIT);
+    answer = await poster.post(request.target, headers, body, { signal: controller.signal, bodyLimit: RESPONSE_BODY_LIMIT });
   } catch (error) {
+    if (error instanceof DestinationRefusedError) {
+      throw new PermanentError(
+        `POST ${where} refused: ${error.message}; webhooks do not reach ${error.addressClass.name} addresses unless the worker allows the network (${WEBHOOK_ALLOW_NETWORKS_ENV}, --webhook-allow-networks)`,
+        { cause: error },
+      );
+    }
+    if (error instanceof PermanentError) throw new PermanentError(`POST ${where}: ${error.message}`, { cause: error });
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     if (timedOut) throw new WebhookRetryableError(`POST ${where}: no complete answer within ${timeoutMs} ms`);
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-    const reason = cause ?? (error instanceof Error ? error.message : String(error));
-    throw new WebhookRetryableError(`POST ${where} failed: ${reason}`, { cause: error });
+    throw new WebhookRetryableError(`POST ${where} failed: ${networkReason(error)}`, { cause: error });
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onJobAbort);
   }
 
-  const { status } = response;
-  if (status >= 200 && status < 300) return { status, body: answer.text, truncated: answer.truncated };
+  const { status } = answer;
+  if (status >= 200 && status < 300) return { status, body: answer.body, truncated: answer.truncated };
   if (status >= 300 && status < 400) {
-    const location = response.headers.get('location');
+    const location = answer.headers.location;
     throw new PermanentError(
       `POST ${where} answered ${status}${location ? ` (redirect to ${location})` : ''}; redirects are not followed, use the final URL`,
     );
   }
   if (status === 408 || status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    throw new WebhookRetryableError(`POST ${where} answered ${status}${briefBody(answer.text)}`, { status, retryAfterMs });
+    const retryAfterMs = parseRetryAfter(answer.headers['retry-after'] ?? null);
+    throw new WebhookRetryableError(`POST ${where} answered ${status}${briefBody(answer.body)}`, { status, retryAfterMs });
   }
-  throw new PermanentError(`POST ${where} answered ${status}${briefBody(answer.text)}`);
+  throw new PermanentError(`POST ${where} answered ${status}${briefBody(answer.body)}`);
+}
+
+/** One handler per value of JOBS_WEBHOOK_ALLOW_NETWORKS, so `webhookHandler` follows the variable. */
+let fromEnvironment: { value: string | undefined; handler: JobHandler<unknown, WebhookResult> } | undefined;
+
+/**
+ * The `webhook` handler with the settings of the environment, read when a job runs
+ * (`JOBS_WEBHOOK_ALLOW_NETWORKS`, `JOBS_WEBHOOK_SECRET`). An invalid allow-list fails the job
+ * permanently; `createWebhookHandler` reports it at once instead.
+ */
+export async function webhookHandler(payload: unknown, ctx: JobContext): Promise<WebhookResult> {
+  const value = process.env[WEBHOOK_ALLOW_NETWORKS_ENV];
+  if (fromEnvironment === undefined || fromEnvironment.value !== value) {
+    try {
+      fromEnvironment = { value, handler: createWebhookHandler() };
+    } catch (error) {
+      throw new PermanentError((error as Error).message);
+    }
+  }
+  return fromEnvironment.handler(payload, ctx);
 }

@@ -127,6 +127,43 @@ describe('exec through a worker', () => {
     await until(() => pids.every((pid) => !isRunning(pid)), 5000, 'the command and its child to die');
   });
 
+  it('fails a job whose env sets LD_PRELOAD or NODE_OPTIONS permanently, without starting the program', async () => {
+    const canary = scratchFile('canary');
+    const preload = scratchFile('preload.cjs');
+    writeFileSync(preload, `require('node:fs').writeFileSync(${JSON.stringify(canary)}, 'preloaded');`);
+    const program = ['-e', `require('node:fs').writeFileSync(${JSON.stringify(canary)}, 'ran')`];
+    const queue = open();
+    const loader = await queue.enqueue('exec', { command: node, args: program, env: { LD_PRELOAD: '/tmp/evil.so' } }, { backoff: QUICK_BACKOFF });
+    const options = await queue.enqueue('exec', { command: node, args: program, env: { NODE_OPTIONS: `--require ${preload}` } }, { backoff: QUICK_BACKOFF });
+    await work(queue, { handlers: builtinHandlers({ allowExec: true }), concurrency: 2 });
+    const loaderJob = await queue.waitFor(loader.id, { timeoutMs: 5000 });
+    const optionsJob = await queue.waitFor(options.id, { timeoutMs: 5000 });
+    expect([loaderJob.status, loaderJob.attempts]).toEqual(['failed', 1]);
+    expect(loaderJob.error).toContain('exec: "env" may not set LD_PRELOAD (it steers the dynamic loader)');
+    expect(loaderJob.error).toContain('--exec-allow-env LD_PRELOAD');
+    expect([optionsJob.status, optionsJob.attempts]).toEqual(['failed', 1]);
+    expect(optionsJob.error).toContain('exec: "env" may not set NODE_OPTIONS (Node.js loads code or options from it)');
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it('passes LD_PRELOAD and NODE_OPTIONS to the program when the worker allows them by name', async () => {
+    const marker = scratchFile('marker');
+    const preload = scratchFile('preload.cjs');
+    writeFileSync(preload, `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'preloaded');`);
+    const queue = open();
+    const { id } = await queue.enqueue('exec', {
+      command: node,
+      args: ['-e', 'process.stdout.write(process.env.LD_PRELOAD ?? "unset")'],
+      // A library that does not exist: the loader says so on stderr and runs the program anyway.
+      env: { LD_PRELOAD: join(scratch, 'missing.so'), NODE_OPTIONS: `--require ${preload}` },
+    });
+    await work(queue, { handlers: builtinHandlers({ allowExec: true, execAllowEnv: ['NODE_OPTIONS', 'LD_PRELOAD'] }) });
+    const job = await queue.waitFor(id, { timeoutMs: 5000 });
+    expect(job.status).toBe('success');
+    expect(job.result).toMatchObject({ stdout: join(scratch, 'missing.so') });
+    expect(readFileSync(marker, 'utf8')).toBe('preloaded');
+  });
+
   it('runs only whitelisted commands, found on the worker PATH even if the job sets PATH', async () => {
     const canary = scratchFile('canary');
     const fakeBin = mkdtempSync(join(scratch, 'bin-'));
@@ -135,7 +172,7 @@ describe('exec through a worker', () => {
     const queue = open();
     const hijack = await queue.enqueue('exec', { command: 'echo', args: ['real echo'], env: { PATH: fakeBin } });
     const other = await queue.enqueue('exec', { command: 'touch', args: [canary] });
-    await work(queue, { handlers: builtinHandlers({ allowExec: true, execAllow: ['echo'] }), concurrency: 2 });
+    await work(queue, { handlers: builtinHandlers({ allowExec: true, execAllow: ['echo'], execAllowEnv: ['PATH'] }), concurrency: 2 });
     const hijackJob = await queue.waitFor(hijack.id, { timeoutMs: 5000 });
     const otherJob = await queue.waitFor(other.id, { timeoutMs: 5000 });
     expect(hijackJob.status).toBe('success');
@@ -178,6 +215,40 @@ describe('exec handler called directly', () => {
       expect(error, message).toBeInstanceOf(PermanentError);
       expect((error as Error).message).toContain(message);
     }
+  });
+
+  it('refuses variables that steer how programs find or load code, whatever their case, unless allowed by exact name', async () => {
+    const refuse = (payload: unknown, handler = exec): Promise<unknown> =>
+      Promise.resolve().then(() => handler(payload, directContext())).catch((error: unknown) => error);
+    const cases: [Record<string, string>, string][] = [
+      [{ PATH: '/tmp' }, 'may not set PATH (it changes where programs are looked up)'],
+      [{ LD_LIBRARY_PATH: '/tmp' }, 'may not set LD_LIBRARY_PATH (it steers the dynamic loader)'],
+      [{ LD_AUDIT: '/tmp/a.so' }, 'LD_AUDIT'],
+      [{ DYLD_INSERT_LIBRARIES: '/tmp/a.dylib' }, 'DYLD_INSERT_LIBRARIES'],
+      [{ NODE_PATH: '/tmp' }, 'NODE_PATH'],
+      [{ BASH_ENV: '/tmp/rc' }, 'BASH_ENV (shells run code from it'],
+      [{ ENV: '/tmp/rc' }, 'may not set ENV'],
+      [{ IFS: '/' }, 'may not set IFS'],
+      [{ 'BASH_FUNC_echo%%': '() { id; }' }, 'BASH_FUNC_echo%%'],
+      [{ PYTHONPATH: '/tmp' }, 'PYTHONPATH (Python loads code from it)'],
+      [{ PERL5LIB: '/tmp' }, 'PERL5LIB'],
+      [{ RUBYOPT: '-r/tmp/x' }, 'RUBYOPT'],
+      [{ JAVA_TOOL_OPTIONS: '-javaagent:/tmp/x.jar' }, 'JAVA_TOOL_OPTIONS'],
+      [{ GIT_SSH_COMMAND: 'id' }, 'GIT_SSH_COMMAND'],
+      [{ GIT_CONFIG_COUNT: '1' }, 'GIT_CONFIG_COUNT'],
+      [{ ld_preload: '/tmp/a.so' }, 'may not set ld_preload'],
+      [{ SAFE: '1', node_options: '--require /tmp/x' }, 'may not set node_options'],
+    ];
+    for (const [env, message] of cases) {
+      const error = await refuse({ command: 'true', env });
+      expect(error, message).toBeInstanceOf(PermanentError);
+      expect((error as Error).message, message).toContain(message);
+    }
+    expect(await exec({ command: 'true', env: { MARKER: '1', LANG: 'C.UTF-8', HOME: scratch, TZ: 'UTC' } }, directContext())).toMatchObject({ exitCode: 0 });
+    const lenient = createExecHandler({ allowExec: true, execAllowEnv: ['PYTHONPATH'] });
+    expect(await lenient({ command: 'true', env: { PYTHONPATH: scratch } }, directContext())).toMatchObject({ exitCode: 0 });
+    expect(await refuse({ command: 'true', env: { pythonpath: scratch } }, lenient)).toBeInstanceOf(PermanentError);
+    expect(() => createExecHandler({ allowExec: true, execAllowEnv: ['A=B'] })).toThrow('execAllowEnv: "A=B" is not a variable name');
   });
 
   it('refuses everything with an empty whitelist', async () => {

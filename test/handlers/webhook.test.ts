@@ -50,9 +50,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.env.JOBS_WEBHOOK_SECRET = `${signingSecret} ${retiredSecret}`;
+  // The receiver listens on loopback, which webhooks reach only when allowed.
+  process.env.JOBS_WEBHOOK_ALLOW_NETWORKS = '127.0.0.0/8';
 });
 
 afterAll(async () => {
+  delete process.env.JOBS_WEBHOOK_ALLOW_NETWORKS;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -196,6 +199,12 @@ describe('webhook handler called directly', () => {
     expect(await refuse({ url: 'http://user:pw@127.0.0.1/', data: {} })).toBeInstanceOf(PermanentError);
     expect(await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { 'Webhook-Signature': 'v1,forged' } })).toBeInstanceOf(PermanentError);
     expect(await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { 'bad header': 'x' } })).toBeInstanceOf(PermanentError);
+    for (const name of ['Host', 'content-length', 'Transfer-Encoding', 'connection']) {
+      expect(await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { [name]: 'x' } }), name).toBeInstanceOf(PermanentError);
+    }
+    const unsendable = await refuse({ url: `${baseUrl}/ok`, data: {}, headers: { 'x-control': 'a\u007fb' } });
+    expect(unsendable).toBeInstanceOf(PermanentError);
+    expect((unsendable as Error).message).toContain('the request cannot be sent');
     expect(await refuse({ url: `${baseUrl}/ok`, data: {}, timeoutMs: -5 })).toBeInstanceOf(PermanentError);
     expect(await refuse('not an object')).toBeInstanceOf(PermanentError);
     expect(deliveries).toHaveLength(0);

@@ -20,6 +20,8 @@ interface WorkerFlags {
   shutdownTimeout: number;
   allowExec?: boolean;
   execAllow?: string[];
+  execAllowEnv?: string[];
+  webhookAllowNetworks?: string;
   /** false with --no-schedules */
   schedules: boolean;
   metricsPort?: number;
@@ -93,6 +95,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, wait this long for running jobs', duration, 30_000)
     .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')
     .option('--exec-allow <cmd,...>', 'with --allow-exec: only these commands may run', commaList)
+    .option('--exec-allow-env <name,...>', 'with --allow-exec: job env may set these variables that change how programs load code (PATH, LD_PRELOAD...)', commaList)
+    .option('--webhook-allow-networks <cidrs>', 'networks webhooks may reach although internal (e.g. 127.0.0.0/8,10.1.0.0/16; default $JOBS_WEBHOOK_ALLOW_NETWORKS)')
     .option('--no-schedules', 'do not take part in firing cron schedules')
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (all interfaces)', wholeNumber(0))
     .option('--log-format <format>', 'pretty or json (one object per line); default pretty on a terminal, json otherwise', logFormat)
@@ -105,6 +109,7 @@ export function registerWorkerCommand(program: Command): void {
         '  jobs worker --queues emails,webhooks --shutdown-timeout 1m',
         '  jobs worker --handlers ./handlers.js --drain --json   # CI: run the queue to completion',
         '  jobs worker --allow-exec --exec-allow convert,ffmpeg',
+        '  jobs worker --webhook-allow-networks 10.1.0.0/16   # webhooks may reach this internal network',
         '  jobs worker --handlers ./handlers.js --metrics-port 9464 --log-format json',
         '',
         'handlers.js:',
