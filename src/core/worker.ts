@@ -117,8 +117,9 @@ export class Worker {
       this.scheduler.start();
     }
     await this.registration.start();
-    await this.cancels.start();
-    if (this.stopping) return;
+    if (!this.stopping) await this.cancels.start();
+    // closed while starting: shutdown has run already
+    if (this.stopping) return this.cancels.stop();
     this.looping = true;
     this.loopEnded = this.loop()
       .catch((error: unknown) => this.warn(`worker loop stopped: ${describeError(error)}`))
