@@ -1,11 +1,16 @@
+import type { Settled } from './claim.js';
 import { isPermanentError } from './errors.js';
-import { JobAbortedError, type AbortReason, type HandlerMap, type JobContext } from './handler.js';
+import { JobAbortedError, type AbortReason, type JobContext, type JobHandler } from './handler.js';
 import { retryDelay, type Backoff } from './job.js';
 
+/** One lease on a job: the job id and the token of the attempt that holds it. */
+export interface Lease {
+  readonly id: string;
+  readonly leaseToken: string;
+}
+
 /** A job as the claim script hands it to a worker. */
-export interface ClaimedJob {
-  id: string;
-  leaseToken: string;
+export interface ClaimedJob extends Lease {
   type: string;
   payloadJson: string;
   attempt: number;
@@ -14,15 +19,18 @@ export interface ClaimedJob {
   backoff: Readonly<Backoff>;
   /** Epoch ms. */
   createdAtMs: number;
-  /** When the job was due (enqueue time, its delay or its retry time), epoch ms, for the wait metric. */
-  dueAtMs: number;
+  /** From when the job was due (enqueue time, its delay or its retry time) until it was claimed, on the Redis clock. */
+  waitedMs: number;
+  /** performance.now() when the claim reply arrived. */
+  claimedAt: number;
 }
 
 /** What a finished attempt reports back to Redis (see claim.lua). */
 export type Outcome =
   | { kind: 'ok'; id: string; leaseToken: string; resultJson: string }
   | { kind: 'fail'; id: string; leaseToken: string; error: string; stack: string; retryDelayMs: number }
-  | { kind: 'back'; id: string; leaseToken: string };
+  /** Back to pending, attempt not counted: at once (shutdown), or `delayMs` later with `note` as the job's error. */
+  | { kind: 'back'; id: string; leaseToken: string; delayMs?: number; note?: string };
 
 /** What the worker reports about each attempt (for logs and metrics). */
 export interface AttemptReport {
@@ -88,10 +96,13 @@ export class RunningJob {
   // creating one per job is a measurable share of a fast worker's CPU.
   private controller: AbortController | undefined;
   private abortError: JobAbortedError | undefined;
+  /** The handler's own code may still run (it can outlive an abort that settled the outcome). */
+  private handlerRunning = true;
+  private onHandlerDone: (() => void) | undefined;
 
   constructor(
     readonly job: ClaimedJob,
-    handlers: HandlerMap,
+    handler: JobHandler,
     queue: string,
     reportProgress: ReportProgress,
   ) {
@@ -99,7 +110,24 @@ export class RunningJob {
     if (job.timeoutMs > 0) {
       this.timer = setTimeout(() => this.abort('timeout', `timed out after ${job.timeoutMs} ms`), job.timeoutMs);
     }
-    this.start(handlers, new AttemptContext(this, queue, reportProgress));
+    this.start(handler, new AttemptContext(this, queue, reportProgress));
+  }
+
+  /** True until the handler has returned or thrown (its promise settled), abort or not. */
+  get executing(): boolean {
+    return this.handlerRunning;
+  }
+
+  /** Calls `callback` once the handler has returned (at once if it has). */
+  whenHandlerDone(callback: () => void): void {
+    if (!this.handlerRunning) callback();
+    else this.onHandlerDone = callback;
+  }
+
+  private handlerReturned(): void {
+    this.handlerRunning = false;
+    this.onHandlerDone?.();
+    this.onHandlerDone = undefined;
   }
 
   get signal(): AbortSignal {
@@ -121,31 +149,35 @@ export class RunningJob {
     return this.abortError?.reason;
   }
 
-  private start(handlers: HandlerMap, ctx: AttemptContext): void {
-    const { id, leaseToken, type, payloadJson } = this.job;
+  private start(handler: JobHandler, ctx: AttemptContext): void {
+    const { id, leaseToken, payloadJson } = this.job;
     let payload: unknown;
     try {
       payload = JSON.parse(payloadJson);
     } catch {
+      this.handlerRunning = false;
       this.settle({ kind: 'fail', id, leaseToken, error: 'payload is not valid JSON', stack: '', retryDelayMs: -1 });
-      return;
-    }
-    const handler = handlers[type];
-    if (!handler) {
-      this.fail(new Error(`no handler for job type "${type}" on this worker`));
       return;
     }
     try {
       const result = handler(payload, ctx);
       if (isThenable(result)) {
         result.then(
-          (value) => this.succeed(value),
-          (error: unknown) => this.fail(error),
+          (value) => {
+            this.handlerReturned();
+            this.succeed(value);
+          },
+          (error: unknown) => {
+            this.handlerReturned();
+            this.fail(error);
+          },
         );
       } else {
+        this.handlerRunning = false;
         this.succeed(result);
       }
     } catch (error) {
+      this.handlerRunning = false;
       this.fail(error);
     }
   }
@@ -201,26 +233,23 @@ function encodeResult(result: unknown): string {
   }
 }
 
-/** An outcome waiting to be recorded, with the attempt it ends (none for a prefetched job handed back unstarted). */
+/** An outcome waiting to be recorded, with the attempt it ends (none for a job handed back or cancelled unstarted). */
 export interface Finished {
   outcome: Outcome;
   running?: RunningJob;
   durationMs: number;
 }
 
-/** The report of a recorded attempt, for onAttempt. */
-export function describeAttempt(running: RunningJob, outcome: Outcome, durationMs: number): AttemptReport {
+/** The report of a recorded attempt, for onAttempt; `settled` is what the claim script made of it. */
+export function describeAttempt(running: RunningJob, outcome: Outcome, durationMs: number, settled: Settled): AttemptReport {
   const { job } = running;
-  // The attempt started durationMs ago; the wait is from when the job was due until then.
-  const waitMs = Math.max(0, Date.now() - durationMs - job.dueAtMs);
+  // waited until the claim (Redis clock), then from the claim until the attempt started (this host's monotonic clock)
+  const waitMs = job.waitedMs + Math.max(0, running.startedAt - job.claimedAt);
   const base = { id: job.id, type: job.type, attempt: job.attempt, durationMs, waitMs };
+  const error = outcome.kind === 'fail' ? { error: outcome.error } : {};
+  if (settled === 'cancelled') return { ...base, status: 'cancelled', ...error };
   if (outcome.kind === 'ok') return { ...base, status: 'success' };
   if (outcome.kind === 'back') return { ...base, status: 'returned' };
-  const status =
-    running.abortReason === 'cancelled'
-      ? 'cancelled'
-      : outcome.retryDelayMs >= 0 && job.attempt < job.maxAttempts
-        ? 'retrying'
-        : 'failed';
+  const status = outcome.retryDelayMs >= 0 && job.attempt < job.maxAttempts ? 'retrying' : 'failed';
   return { ...base, status, error: outcome.error };
 }

@@ -29,6 +29,8 @@ export interface QueueKeys {
   readonly marker: string;
   /** Capped stream of state-change events. */
   readonly events: string;
+  /** Pub/sub channel (not a key) on which a cancel request for a running job names its id. */
+  readonly cancels: string;
   /** Hash of cron schedules by name. */
   readonly schedules: string;
   /** Zset of schedule names by next fire time. */
@@ -57,6 +59,7 @@ export function queueKeys(prefix: string, queue: string): QueueKeys {
     meta: `${base}meta`,
     marker: `${base}marker`,
     events: `${base}events`,
+    cancels: `${base}cancels`,
     schedules: `${base}schedules`,
     scheduleDue: `${base}schedule-due`,
     scheduleState: `${base}schedule-state`,

@@ -1,12 +1,20 @@
 import type { QueueHandle } from './handle.js';
-import type { ClaimedJob, RunningJob } from './job-runner.js';
-import type { PrefetchBuffer } from './prefetch.js';
+import type { ClaimedJob, Lease } from './job-runner.js';
+
+/** What the worker holds leases on, and what it does when a heartbeat brings news. */
+export interface HeldLeases {
+  /** Every lease the worker holds now: running and prefetched jobs, and outcomes not yet recorded. */
+  leases(): Lease[];
+  /** The lease is gone (another worker owns the job, or its outcome was recorded meanwhile). */
+  lost(lease: Lease): void;
+  /** A cancel was requested for the job (the worker usually heard of it at once already). */
+  cancelRequested(lease: Lease): void;
+}
 
 /**
- * Renews the leases of a worker's running and prefetched jobs by heartbeat (every third of the
- * lease), and aborts a running job whose lease was lost or whose cancellation was requested (a
- * prefetched job whose lease was lost is dropped; one being cancelled starts soon and is
- * aborted by the next beat).
+ * Renews every lease a worker holds by heartbeat (every third of the lease, at most 2 s
+ * apart), until the job's outcome is recorded: a job that finished is still the worker's until
+ * then, so no other worker may take it over in the meantime.
  */
 export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
@@ -15,13 +23,13 @@ export class LeaseKeeper {
   constructor(
     private readonly handle: QueueHandle,
     private readonly leaseMs: number,
-    private readonly running: ReadonlyMap<string, RunningJob>,
-    private readonly prefetched: PrefetchBuffer,
+    private readonly held: HeldLeases,
     private readonly warn: (message: string) => void,
   ) {}
 
   start(): void {
-    // At most 2 s apart, so a cancel request reaches a running job quickly.
+    // at most 2 s apart: the fallback by which a job learns of its cancel when the worker could
+    // not subscribe to cancel requests
     this.timer ??= setInterval(() => void this.beat(), Math.max(50, Math.min(2000, Math.floor(this.leaseMs / 3))));
     this.timer.unref();
   }
@@ -32,28 +40,19 @@ export class LeaseKeeper {
   }
 
   async beat(): Promise<void> {
-    if (this.inFlight || this.running.size + this.prefetched.size === 0) return;
+    if (this.inFlight) return;
+    const leases = this.held.leases();
+    if (leases.length === 0) return;
     this.inFlight = true;
-    const jobs: ClaimedJob[] = [...this.prefetched.jobs()];
-    for (const { job } of this.running.values()) jobs.push(job);
     const args: string[] = [this.handle.keys.base, String(this.leaseMs)];
-    for (const job of jobs) args.push(job.id, job.leaseToken);
+    for (const lease of leases) args.push(lease.id, lease.leaseToken);
     try {
       const statuses = (await this.handle.script('heartbeat', [this.handle.keys.active], args)) as number[];
       statuses.forEach((status, i) => {
-        const job = jobs[i];
-        if (!job || status === 1) return;
-        const running = this.running.get(job.id);
-        if (status === 0) {
-          if (running?.job === job) {
-            this.warn(`job ${job.id}: lease lost (it ran longer than the lease without a heartbeat); stopping it`);
-            running.abort('lease-lost', 'the lease on this job was lost');
-          } else if (this.prefetched.remove(job.id)) {
-            this.warn(`job ${job.id}: lease lost while it waited for a free slot; dropped`);
-          }
-        } else if (status === 2 && running?.job === job) {
-          running.abort('cancelled', 'the job was cancelled');
-        }
+        const lease = leases[i];
+        if (!lease) return;
+        if (status === 0) this.held.lost(lease);
+        else if (status === 2) this.held.cancelRequested(lease);
       });
     } catch (error) {
       this.warn(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -42,12 +42,11 @@ export class PrefetchBuffer {
     return this.waiting.shift();
   }
 
-  /** Forgets a job (its lease was lost); true when it was here. */
-  remove(id: string): boolean {
-    const at = this.waiting.findIndex((job) => job.id === id);
-    if (at < 0) return false;
-    this.waiting.splice(at, 1);
-    return true;
+  /** Takes out the first waiting job that matches (its lease was lost, or it was cancelled). */
+  remove(matches: (job: ClaimedJob) => boolean): ClaimedJob | undefined {
+    const at = this.waiting.findIndex(matches);
+    if (at < 0) return undefined;
+    return this.waiting.splice(at, 1)[0];
   }
 
   /** Every waiting job, removed (shutdown hands them back). */

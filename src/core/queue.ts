@@ -173,7 +173,8 @@ export class Queue {
 
   /**
    * Cancels a pending or retrying job at once ('cancelled'); a running job is asked to stop
-   * through its AbortSignal ('requested') and ends cancelled. Other states are refused.
+   * through its AbortSignal ('requested') and ends cancelled, even if its handler finishes first
+   * or its worker hands it back. Other states are refused.
    */
   async cancel(id: string): Promise<'cancelled' | 'requested'> {
     const k = this.handle.keys;
@@ -183,6 +184,7 @@ export class Queue {
       id,
       finishedCount,
       finishedAgeMs,
+      k.cancels,
     ])) as string[];
     if (reply[0] === 'NOT_FOUND') throw new JobNotFoundError(id, this.name);
     if (reply[0] === 'INVALID_STATE') throw new InvalidStateError(id, reply[1] ?? 'unknown', 'cancel');

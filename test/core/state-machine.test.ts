@@ -86,14 +86,16 @@ describe('state machine', () => {
     expect(aborted.length).toBe(2);
   });
 
-  it('a job of an unknown type fails its attempts naming the type', async () => {
+  it('a job of an unknown type is handed back, its attempts untouched, naming the type', async () => {
     const queue = open();
     const { id } = await queue.enqueue('nobody-knows', {}, { maxAttempts: 2, backoff: fast });
     const worker = work(queue, { handlers: {} });
     await worker.start();
-    const job = await queue.waitFor(id, { timeoutMs: 5000 });
-    expect(job).toMatchObject({ status: 'failed', attempts: 2 });
+    await until(async () => (await queue.requireJob(id)).error !== null, 5000, 'handed back');
+    const job = await queue.requireJob(id);
+    expect(job).toMatchObject({ status: 'pending', attempts: 0 });
     expect(job.error).toContain('no handler for job type "nobody-knows"');
+    expect(await queue.counts()).toMatchObject({ scheduled: 1, failed: 0 });
   });
 
   it('cancels pending, scheduled and retrying jobs; refuses finished ones', async () => {

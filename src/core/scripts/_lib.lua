@@ -103,14 +103,27 @@ local function trimFinished(base, zkey, keepCount, keepAgeMs, now)
 end
 
 -- Moves a job to a finished zset (success or cancelled), or deletes it when nothing is kept.
-local function finish(base, zkey, id, state, now, keepCount)
+-- `extra` (optional) is a flat list of more hash fields written in the same HSET.
+local function finish(base, zkey, id, state, now, keepCount, extra)
   if keepCount == 0 then
     if state ~= 'success' then rememberOutcome(base, id, state) end
     deleteJob(base, id)
   else
-    redis.call('HSET', jobKey(base, id), 's', state, 'f', now)
+    local fields = {'s', state, 'f', now}
+    if extra then
+      for i = 1, #extra do fields[#fields + 1] = extra[i] end
+    end
+    redis.call('HSET', jobKey(base, id), unpack(fields))
     redis.call('ZADD', zkey, now, id)
   end
+end
+
+-- Ends a running job whose cancel was requested (cx, counted in meta `cancels`; see cancel.lua)
+-- as cancelled, whatever its attempt did. The caller trims the cancelled zset.
+local function endCancelled(base, metaKey, cancelledKey, id, note, now)
+  redis.call('HDEL', jobKey(base, id), 'cx')
+  redis.call('HINCRBY', metaKey, 'cancels', -1)
+  finish(base, cancelledKey, id, 'cancelled', now, 1, {'e', note})
 end
 
 local function deadLetter(base, dlqKey, id, err, stack, now)

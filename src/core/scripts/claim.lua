@@ -5,17 +5,21 @@
 -- KEYS[1] ready  KEYS[2] prio  KEYS[3] delayed  KEYS[4] retry  KEYS[5] active
 -- KEYS[6] done   KEYS[7] dlq   KEYS[8] cancelled KEYS[9] meta  KEYS[10] marker
 -- ARGV[1] base   ARGV[2] leaseMs   ARGV[3] how many jobs to claim
--- ARGV[4] keep-succeeded count (-1: all, 0: none)   ARGV[5] keep-succeeded age ms (0: no limit)
+-- ARGV[4] keep-finished count (-1: all, 0: none)   ARGV[5] keep-finished age ms (0: no limit)
 -- ARGV[6] upkeep: '1' to do it in any case
 -- ARGV[7] number of outcomes; then 5 fields per outcome: id, leaseToken, kind, a, b
 --   kind 'ok':   a = result JSON ('' none)
---   kind 'fail': a = error message, b = stack; ARGV after b: retry delay ms (-1: permanent)
---   kind 'back': hand the job back unfinished (shutdown): pending again, attempt not counted
--- (a 'fail' outcome has a 6th field, so outcomes are read with a cursor.)
--- Returns { settled statuses (1 applied, 0 lease lost), claimed jobs flattened
---   (id, token, type, payload, attempts, maxAttempts, timeout, backoffBase, backoffCap, createdAt, due),
---   next due ms (-1 none, only when fewer jobs than asked were claimed), paused (0/1),
---   upkeep done (0/1) }
+--   kind 'fail': a = error message, b = stack; the field after b: retry delay ms (-1: permanent)
+--   kind 'back': hand the job back unstarted or unfinished, attempt not counted; a = a note for
+--                the job's error field ('' none); the field after b: delay ms (0: at once, at the
+--                head of its priority; more: scheduled that much later)
+-- (a 'fail' or 'back' outcome has a 6th field, so outcomes are read with a cursor.)
+-- A job whose cancel was requested (cx) ends cancelled whatever its outcome says.
+-- Returns { settled statuses (1 applied, 0 lease lost, 2 applied as cancelled), claimed jobs
+--   flattened (id, token, type, payload, attempts, maxAttempts, timeout, backoffBase,
+--   backoffCap, createdAt, due), ms until the next delayed job, retry or lease deadline is due
+--   (-1 none, only when fewer jobs than asked were claimed), paused (0/1), upkeep done (0/1),
+--   the server's time in ms }
 local base = ARGV[1]
 local leaseMs = tonumber(ARGV[2])
 local want = tonumber(ARGV[3])
@@ -24,9 +28,11 @@ local keepAge = tonumber(ARGV[5])
 local upkeepAsked = ARGV[6] == '1'
 local nOutcomes = tonumber(ARGV[7])
 local now = nowMs()
-local meta = redis.call('HMGET', KEYS[9], 'paused', 'events')
+local meta = redis.call('HMGET', KEYS[9], 'paused', 'events', 'cancels')
 local paused = meta[1] == '1'
 eventCap = tonumber(meta[2] or '0')
+-- while no running job has a cancel request, a success is recorded without reading its job
+local cancelsAsked = tonumber(meta[3] or '0') > 0
 
 -- 1. settle outcomes, each fenced by its lease: the active zset holds `id:token` exactly while
 -- that attempt owns the job, so one batched lookup tells which outcomes still count.
@@ -36,7 +42,7 @@ for i = 1, nOutcomes do
   ids[i], tokens[i], kinds[i] = ARGV[cursor], ARGV[cursor + 1], ARGV[cursor + 2]
   as[i], bs[i], delays[i] = ARGV[cursor + 3], ARGV[cursor + 4], -1
   cursor = cursor + 5
-  if kinds[i] == 'fail' then
+  if kinds[i] ~= 'ok' then
     delays[i] = tonumber(ARGV[cursor])
     cursor = cursor + 1
   end
@@ -54,34 +60,62 @@ elseif nOutcomes > 1 then
   if #owned > 0 then callMany('ZREM', KEYS[5], owned) end
 end
 
+-- Back to pending, the attempt not counted: at the head of its priority at once (shutdown), or
+-- scheduled `delay` ms later (no handler on this worker, or this worker still runs an older
+-- attempt of it).
+local function handBack(id, key, attempts, priority, note, delay)
+  local fields = {'s', 'pending', 'a', attempts - 1, 'd', now + delay}
+  if note ~= '' then fields[#fields + 1] = 'e'; fields[#fields + 1] = note end
+  redis.call('HSET', key, unpack(fields))
+  if delay > 0 then
+    redis.call('ZADD', KEYS[3], now + delay, id)
+    -- idle workers recompute how long to wait
+    redis.call('ZADD', KEYS[10], 0, 'w')
+  elseif priority > 0 then
+    redis.call('ZADD', KEYS[2], prioScore(priority, id), id)
+  else
+    redis.call('LPUSH', KEYS[1], id)
+  end
+end
+
 local statuses = {}
 local doomed = {}
-local finishedSome = false
+local finishedSome, cancelledSome = false, false
 for i = 1, nOutcomes do
   local id, kind, a, b = ids[i], kinds[i], as[i], bs[i]
   local key = jobKey(base, id)
   if not held[i] then
     statuses[i] = 0
-  elseif kind == 'ok' and keepCount == 0 and eventCap <= 0 then
+  elseif kind == 'ok' and keepCount == 0 and eventCap <= 0 and not cancelsAsked then
     -- the common fast path: nothing to record, nothing to tell
     doomed[#doomed + 1] = key
     doomed[#doomed + 1] = payloadKey(base, id)
     statuses[i] = 1
   else
-    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't')
+    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't', 'e', 'pr')
     local ev = {'t', cur[4], 'a', cur[1]}
-    if kind == 'ok' then
-      if a ~= '' and keepCount ~= 0 then redis.call('HSET', key, 'r', a) end
-      finish(base, KEYS[6], id, 'success', now, keepCount)
+    statuses[i] = 1
+    if cur[3] == '1' then
+      -- cancel requested before this outcome was recorded: cancelled, whatever the attempt did
+      local note = a
+      if kind == 'ok' then
+        note = 'cancelled; the handler had already finished'
+        if a ~= '' and keepCount ~= 0 then redis.call('HSET', key, 'r', a) end
+      elseif kind == 'back' then
+        note = 'cancelled; the worker had stopped the attempt unfinished'
+      end
+      endCancelled(base, KEYS[9], KEYS[8], id, note, now)
+      cancelledSome = true
+      emit(base, 'cancelled', id, ev)
+      statuses[i] = 2
+    elseif kind == 'ok' then
+      -- a success keeps no error of an earlier attempt
+      if cur[5] then redis.call('HDEL', key, 'e', 'x') end
+      finish(base, KEYS[6], id, 'success', now, keepCount, (a ~= '' and keepCount ~= 0) and {'r', a} or nil)
       finishedSome = true
       emit(base, 'succeeded', id, ev)
     elseif kind == 'back' then
-      redis.call('HSET', key, 's', 'pending', 'a', tonumber(cur[1]) - 1, 'd', now)
-      redis.call('LPUSH', KEYS[1], id)
-    elseif cur[3] == '1' then
-      redis.call('HSET', key, 'e', a)
-      finish(base, KEYS[8], id, 'cancelled', now, 1)
-      emit(base, 'cancelled', id, ev)
+      handBack(id, key, tonumber(cur[1]), tonumber(cur[6] or '0'), a, delays[i])
     else
       ev[#ev + 1] = 'err'; ev[#ev + 1] = a
       emit(base, 'failed', id, ev)
@@ -96,7 +130,6 @@ for i = 1, nOutcomes do
         emit(base, 'dead-lettered', id, ev)
       end
     end
-    statuses[i] = 1
   end
 end
 if #doomed > 0 then callMany('DEL', nil, doomed) end
@@ -114,8 +147,8 @@ local function recoverExpired()
     local ev = {'t', cur[4] or '', 'a', cur[1] or '0', 'err', msg}
     emit(base, 'stalled', id, ev)
     if cur[3] == '1' then
-      redis.call('HSET', key, 'e', msg)
-      finish(base, KEYS[8], id, 'cancelled', now, 1)
+      endCancelled(base, KEYS[9], KEYS[8], id, msg, now)
+      cancelledSome = true
       emit(base, 'cancelled', id, ev)
     elseif tonumber(cur[1]) < tonumber(cur[2]) then
       scheduleRetry(base, KEYS[4], id, msg, '', now)
@@ -145,7 +178,10 @@ local function upkeep()
   recoverExpired()
   promote(KEYS[3])
   promote(KEYS[4])
-  if keepAge > 0 and keepCount ~= 0 then trimFinished(base, KEYS[6], -1, keepAge, now) end
+  if keepAge > 0 and keepCount ~= 0 then
+    trimFinished(base, KEYS[6], -1, keepAge, now)
+    trimFinished(base, KEYS[8], -1, keepAge, now)
+  end
 end
 if upkeepAsked then upkeep() end
 
@@ -207,14 +243,22 @@ if got > 0 then
   end
 end
 
-local nextDue = -1
+-- jobs cancelled through a worker obey the retention of cancelled jobs too
+if cancelledSome and keepCount >= 0 then trimFinished(base, KEYS[8], keepCount, 0, now) end
+
+-- how long until the next due time, on this server's clock: a worker never compares Redis
+-- times with its own clock
+local nextDueIn = -1
 if got < want then
   for _, zkey in ipairs({KEYS[3], KEYS[4], KEYS[5]}) do
     local first = redis.call('ZRANGE', zkey, 0, 0, 'WITHSCORES')
-    if first[2] and (nextDue < 0 or tonumber(first[2]) < nextDue) then nextDue = tonumber(first[2]) end
+    if first[2] then
+      local dueIn = math.max(0, tonumber(first[2]) - now)
+      if nextDueIn < 0 or dueIn < nextDueIn then nextDueIn = dueIn end
+    end
   end
 elseif not paused and want > 0 then
   -- perhaps more work is waiting: let another blocked worker look
   redis.call('ZADD', KEYS[10], 0, 'w')
 end
-return {statuses, claimed, nextDue, paused and 1 or 0, upkeepDone and 1 or 0}
+return {statuses, claimed, nextDueIn, paused and 1 or 0, upkeepDone and 1 or 0, now}
