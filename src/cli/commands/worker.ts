@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_RETENTION, type Retention } from '../../core/handle.js';
 import type { HandlerMap, JobHandler } from '../../core/handler.js';
 import { Worker } from '../../core/worker.js';
 import { builtinHandlers } from '../../handlers/index.js';
 import { JobMetrics } from '../../observability/metrics.js';
-import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
+import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { duration, wholeNumber } from '../parse.js';
@@ -25,6 +26,9 @@ interface WorkerFlags {
   /** false with --no-schedules */
   schedules: boolean;
   metricsPort?: number;
+  metricsHost: string;
+  keepFinished?: number;
+  keepFinishedFor?: number;
   logFormat?: LogFormat;
 }
 
@@ -38,6 +42,20 @@ function isHandlerMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const isTypeScript = (file: string): boolean => /\.[mc]?ts$/.test(file);
+
+/**
+ * This Node cannot import TypeScript by itself (Node 20; 22 without a flag), and no loader was
+ * registered: say what works rather than "Unknown file extension".
+ */
+function typeScriptNotLoadable(path: string): UsageError {
+  return new UsageError(
+    `handlers module ${path} is TypeScript, which Node ${process.version} does not run by itself: ` +
+      'compile it to JavaScript (e.g. with tsc) and pass the .js file, or start the worker with a TypeScript loader, ' +
+      `e.g. NODE_OPTIONS='--import tsx' jobsctl worker --handlers ${path}`,
+  );
+}
+
 /** Loads the user's handlers: the module's default export or its `handlers` export. */
 export async function loadHandlerModule(path: string, cwd = process.cwd()): Promise<HandlerMap> {
   const file = resolve(cwd, path);
@@ -46,6 +64,7 @@ export async function loadHandlerModule(path: string, cwd = process.cwd()): Prom
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
+    if (isTypeScript(file) && (error as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION') throw typeScriptNotLoadable(path);
     throw new UsageError(`handlers module ${path} failed to load: ${(error as Error).message}`);
   }
   // A CommonJS module.exports = { handlers } arrives as default.handlers.
@@ -62,8 +81,27 @@ export async function loadHandlerModule(path: string, cwd = process.cwd()): Prom
   return handlers;
 }
 
+async function serveMetrics(port: number, host: string, workers: Worker[], metrics: JobMetrics | undefined): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer({ port, host, workers, ...(metrics ? { metrics } : {}) });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot serve metrics on ${host} port ${port} (${reason}); choose another --metrics-port or --metrics-host`);
+  }
+}
+
+function retentionOf(flags: WorkerFlags): Partial<Retention> {
+  return {
+    ...(flags.keepFinished === undefined ? {} : { finishedCount: flags.keepFinished }),
+    ...(flags.keepFinishedFor === undefined ? {} : { finishedAgeMs: flags.keepFinishedFor }),
+  };
+}
+
 async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
   if (flags.execAllow && !flags.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
+  if (flags.metricsHost !== DEFAULT_METRICS_HOST && flags.metricsPort === undefined) {
+    throw new UsageError('--metrics-host only applies with --metrics-port; add --metrics-port <port>');
+  }
   const queues = flags.queues ?? [ctx.config.queue];
   const builtin = builtinHandlers({
     ...(flags.allowExec ? { allowExec: true } : {}),
@@ -86,6 +124,7 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
         schedules: flags.schedules,
         ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
         ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
+        retention: retentionOf(flags),
         onAttempt: metrics ? metrics.attemptObserver(name, (report) => log.attempt(name, report)) : (report) => log.attempt(name, report),
         onWarning: (message) => log.warning(name, message),
       }),
@@ -111,7 +150,7 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
     try {
       await Promise.all(workers.map((worker) => worker.start()));
       for (const worker of workers) log.watchConnection(worker);
-      if (flags.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: flags.metricsPort, workers, ...(metrics ? { metrics } : {}) });
+      if (flags.metricsPort !== undefined) metricsServer = await serveMetrics(flags.metricsPort, flags.metricsHost, workers, metrics);
     } catch (error) {
       await closeAll();
       throw error;
@@ -136,7 +175,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run jobs: built-in handlers plus those of --handlers, one worker per queue')
     .option('--concurrency <n>', 'jobs run at once per queue', wholeNumber(1), 1)
-    .option('--handlers <module>', 'JS module (path from the working directory) whose default export maps job type to handler')
+    .option('--handlers <module>', 'JS module (path from the working directory) whose default export maps job type to handler; .ts needs a TypeScript loader')
     .option('--queues <a,b>', 'queues to work on (default: the --queue setting)', commaList)
     .option('--drain', 'exit 0 once no job is pending and due, running or retrying')
     .option('--prefetch <n>', 'jobs claimed ahead of a free slot while handlers are fast (default: concurrency, at least 8; 0: off)', wholeNumber(0))
@@ -145,7 +184,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')
     .option('--exec-allow <cmd,...>', 'with --allow-exec: only these commands may run', commaList)
     .option('--no-schedules', 'do not take part in firing cron schedules')
-    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (all interfaces)', wholeNumber(0))
+    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', wholeNumber(0))
+    .option('--metrics-host <host>', 'interface of the metrics server; 0.0.0.0 for every interface', DEFAULT_METRICS_HOST)
+    .option('--keep-finished <count>', `succeeded and cancelled jobs kept, newest first; -1 keeps all, 0 none (default ${DEFAULT_RETENTION.finishedCount})`, wholeNumber(-1))
+    .option('--keep-finished-for <duration>', 'succeeded and cancelled jobs older than this are removed; 0: no age limit (default 7d)', duration)
     .option('--log-format <format>', 'pretty or json (one object per line); default pretty on a terminal, json otherwise', logFormat)
     .addHelpText(
       'after',
