@@ -1,5 +1,6 @@
 // The package as a user gets it: `npm pack`, installed into an empty project, run through a
 // shell and npx, imported, and typechecked from a consumer's TypeScript.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,15 @@ describe('the packed package', () => {
     expect(await sh('env jobs --version')).toMatchObject({ code: 0, stdout: `${version}\n` });
     const builtin = await sh('jobs --version');
     expect(builtin.stdout).not.toContain(version);
+  });
+
+  it('runs as jobs in bash after enable -n jobs, and in zsh after disable jobs, as the README says', async () => {
+    const env = cleanEnv([packed.binDir]);
+    const bash = await runCommand('bash', ['-c', 'enable -n jobs; jobs --version'], { cwd: packed.project, env });
+    expect(bash).toMatchObject({ code: 0, stdout: `${version}\n` });
+    if (spawnSync('zsh', ['--version']).status !== 0) return; // zsh is optional on a test machine
+    const zsh = await runCommand('zsh', ['-c', 'disable jobs; jobs --version'], { cwd: packed.project, env });
+    expect(zsh).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it('imports as an ES module from the package root, and from CommonJS with import()', async () => {
