@@ -38,6 +38,8 @@ export function runCommand(
     const result: CommandResult = { code: null, stdout: '', stderr: '' };
     child.stdout.setEncoding('utf8').on('data', (text: string) => (result.stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (result.stderr += text));
+    // A program that exits without reading its input (a shell builtin's error) closes the pipe.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

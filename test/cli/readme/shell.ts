@@ -21,6 +21,7 @@ function spawnShell(
   const output: CommandResult = { code: null, stdout: '', stderr: '' };
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  child.stdin?.on('error', () => undefined); // a command that exits at once closes the pipe
   child.stdin?.end();
   const result = new Promise<CommandResult>((resolve, reject) => {
     child.on('error', reject);
