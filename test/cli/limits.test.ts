@@ -1,7 +1,7 @@
 // The CLI's flags for limits the library has: the payload size (enqueue --max-payload), the
 // retention of finished jobs (worker --keep-finished, --keep-finished-for) and where the
 // metrics server listens (worker --metrics-host, default 127.0.0.1).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,10 @@ let admin: Redis;
 beforeAll(() => {
   admin = new Redis(redis.url);
 });
-afterAll(() => admin.disconnect());
+afterAll(() => {
+  admin.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function setup(): { queue: Queue; cli: CliOptions } {
   const name = uniqueQueue('limits');
