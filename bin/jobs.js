@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { run } from '../dist/cli/main.js';
 
-run(process.argv).then((code) => {
+run(process.argv, 'jobs').then((code) => {
   process.exitCode = code;
 });

@@ -1,6 +1,6 @@
 import { confirm } from '@inquirer/prompts';
 import type { Command } from 'commander';
-import { Queue } from '../core/queue.js';
+import { Queue, type QueueOptions } from '../core/queue.js';
 import { explicitRedisSource, loadConfigFile, resolveConfig, type CliConfig, type ExplicitSource } from './config.js';
 import { runningDevUrl } from './dev/state-file.js';
 import { UsageError, type ExitCode } from './errors.js';
@@ -49,8 +49,8 @@ export class CliContext {
   }
 
   /** Opens a queue (the configured one by default); closed when the command ends. */
-  queue(name = this.config.queue): Queue {
-    const queue = new Queue(name, { connection: this.config.redis, prefix: this.config.prefix });
+  queue(name = this.config.queue, options: Omit<QueueOptions, 'connection' | 'prefix'> = {}): Queue {
+    const queue = new Queue(name, { ...options, connection: this.config.redis, prefix: this.config.prefix });
     this.opened.push(queue);
     return queue;
   }

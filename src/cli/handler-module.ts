@@ -10,6 +10,20 @@ function isHandlerMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const isTypeScript = (file: string): boolean => /\.[mc]?ts$/.test(file);
+
+/**
+ * This Node cannot import TypeScript by itself (Node 20; 22 without a flag), and no loader was
+ * registered: say what works rather than "Unknown file extension".
+ */
+function typeScriptNotLoadable(path: string): UsageError {
+  return new UsageError(
+    `handlers module ${path} is TypeScript, which Node ${process.version} does not run by itself: ` +
+      'compile it to JavaScript (e.g. with tsc) and pass the .js file, or start the worker with a TypeScript loader, ' +
+      `e.g. NODE_OPTIONS='--import tsx' jobsctl worker --handlers ${path}`,
+  );
+}
+
 /**
  * Loads the user's handlers: the module's default export or its `handlers` export. A `version`
  * is added to the import URL as a query, so a changed file is imported afresh (Node caches
@@ -24,6 +38,7 @@ export async function loadHandlerModule(path: string, cwd = process.cwd(), versi
   try {
     loaded = (await import(url.href)) as Record<string, unknown>;
   } catch (error) {
+    if (isTypeScript(file) && (error as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION') throw typeScriptNotLoadable(path);
     throw new UsageError(`handlers module ${path} failed to load: ${(error as Error).message}`);
   }
   // A CommonJS module.exports = { handlers } arrives as default.handlers.

@@ -12,15 +12,18 @@ import { registerTopCommand } from './commands/top.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerWorkersCommand } from './commands/workers.js';
 import { actionResult } from './context.js';
-import { EXIT, exitCodeFor, type ExitCode } from './errors.js';
+import { EXIT, type ExitCode } from './errors.js';
+import { reportFailure, wantsJson } from './failure.js';
+import { helpInTermsOf } from './help-name.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export function buildProgram(): Command {
-  const program = new Command('jobs')
+/** The program; `name` is the binary it was started as (`jobs` or `jobsctl`), shown in help. */
+export function buildProgram(name = 'jobs'): Command {
+  const program = new Command(name)
     .description('Redis-backed background jobs: enqueue, run workers, inspect queues')
     .version(packageVersion(), '-V, --version')
     .addOption(new Option('--redis <url>', 'Redis URL (env REDIS_URL; default redis://127.0.0.1:6379)'))
@@ -30,8 +33,6 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file (default ./jobs.config.json when present)')
     .option('--json', 'print JSON on stdout, for scripts')
     .option('--debug', 'print stacks with errors')
-    // commander's parse errors as one line, with the way to more help on it
-    .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
     .addHelpText(
       'after',
       '\nExamples:\n  jobs enqueue send-email --data \'{"to":"a@example.com"}\'\n  jobs worker --concurrency 8\n  jobs list --state failed --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out',
@@ -50,16 +51,27 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and resolves with the process exit code. Never throws. */
-export async function run(argv: string[]): Promise<ExitCode> {
-  const program = buildProgram();
-  // Nested commands (dlq list, queue pause) too, or commander would exit by itself.
-  const overrideExit = (command: Command): void => {
-    command.exitOverride();
-    command.commands.forEach(overrideExit);
-  };
-  overrideExit(program);
+/**
+ * Runs the CLI and resolves with the process exit code. Never throws. `name` is the binary
+ * the user typed, so help and its examples show a command that runs as copied.
+ */
+export async function run(argv: string[], name = 'jobs'): Promise<ExitCode> {
+  const program = buildProgram(name);
+  const json = wantsJson(argv);
   const debug = argv.includes('--debug');
+  const inTermsOfName = helpInTermsOf(program, name);
+  // Nested commands (dlq list, queue pause) too, or commander would exit by itself. Parse
+  // errors are reported by reportFailure, as `jobs: ...` or as JSON; help shown because a
+  // subcommand is missing is left out of JSON mode's stderr.
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput({
+      outputError: () => undefined,
+      writeOut: (text) => process.stdout.write(inTermsOfName(text)),
+      writeErr: (text) => (json ? true : process.stderr.write(inTermsOfName(text))),
+    });
+    command.commands.forEach(configure);
+  };
+  configure(program);
   // `jobs ... | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
@@ -70,13 +82,8 @@ export async function run(argv: string[]): Promise<ExitCode> {
     await program.parseAsync(argv);
     return actionResult.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // help and version end with exit code 0; every other parse error is bad usage
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`jobs: ${message}\n`);
-    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    return exitCodeFor(error);
+    // help and version end with exit code 0
+    if (error instanceof CommanderError && error.exitCode === 0) return EXIT.ok;
+    return reportFailure(error, { json, debug });
   }
 }

@@ -1,3 +1,4 @@
+import type { Retention } from '../core/handle.js';
 import type { HandlerMap } from '../core/handler.js';
 import type { AttemptReport } from '../core/job-runner.js';
 import { Worker } from '../core/worker.js';
@@ -15,6 +16,7 @@ export interface WorkerPoolSettings {
   maxJobs?: number;
   prefetch?: number;
   schedules: boolean;
+  retention?: Partial<Retention>;
   log: WorkerLog;
   metrics?: JobMetrics;
 }
@@ -94,6 +96,7 @@ export class WorkerPool {
       schedules: settings.schedules,
       ...(settings.maxJobs === undefined ? {} : { maxJobs: settings.maxJobs }),
       ...(settings.prefetch === undefined ? {} : { prefetch: settings.prefetch }),
+      ...(settings.retention === undefined ? {} : { retention: settings.retention }),
       onAttempt: metrics ? metrics.attemptObserver(name, logAttempt) : logAttempt,
       onWarning: (message) => log.warning(name, message),
     });

@@ -28,6 +28,20 @@ export class ValidationError extends JobsError {
   }
 }
 
+/** A payload over the queue's `maxPayloadBytes`. Nothing was written. */
+export class PayloadTooLargeError extends ValidationError {
+  readonly jobType: string;
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(jobType: string, bytes: number, limit: number, howToRaise = 'raise the Queue option maxPayloadBytes') {
+    super(`payload of a "${jobType}" job is ${bytes} bytes, over the ${limit}-byte limit; store the data elsewhere and enqueue a reference, or ${howToRaise}`);
+    this.name = 'PayloadTooLargeError';
+    this.jobType = jobType;
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
 export class JobNotFoundError extends JobsError {
   readonly jobId: string;
   constructor(jobId: string, queue: string) {

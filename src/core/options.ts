@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { PayloadTooLargeError, ValidationError } from './errors.js';
 import { DEFAULT_MAX_ATTEMPTS, type Backoff } from './job.js';
 
 export interface EnqueueOptions {
@@ -63,9 +63,7 @@ export function encodeJob(spec: JobSpec, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_B
   if (payload === undefined) throw new ValidationError(`payload of a "${type}" job is not JSON-serialisable`);
   const bytes = Buffer.byteLength(payload);
   if (bytes > maxPayloadBytes) {
-    throw new ValidationError(
-      `payload of a "${type}" job is ${bytes} bytes, over the ${maxPayloadBytes}-byte limit; store the data elsewhere and enqueue a reference, or raise maxPayloadBytes`,
-    );
+    throw new PayloadTooLargeError(type, bytes, maxPayloadBytes);
   }
   const o = spec.options ?? {};
   if (o.delay !== undefined && o.runAt !== undefined) throw new ValidationError('give either delay or runAt, not both');

@@ -1,12 +1,18 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from '../core/worker.js';
 import { JobMetrics } from './metrics.js';
 
+/** Where the metrics server listens unless told otherwise: this machine only. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+
 export interface MetricsServerOptions {
   /** TCP port; 0 picks a free one (see MetricsServer.port). */
   port: number;
-  /** Interface to listen on. Default "0.0.0.0" (all), so Prometheus can scrape from elsewhere. */
+  /**
+   * Interface to listen on. Default "127.0.0.1": this machine only, since the metrics name
+   * queues and job types. "0.0.0.0" (or "::") lets Prometheus scrape from elsewhere.
+   */
   host?: string;
   /** Workers whose busy slots, queues and health are reported. */
   workers: readonly Worker[];
@@ -63,6 +69,7 @@ export async function checkWorkerHealth(workers: readonly Worker[], timeoutMs = 
  * and its Redis connection answers PING, 503 otherwise) for workers in this process.
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const host = options.host ?? DEFAULT_METRICS_HOST;
   const metrics = options.metrics ?? new JobMetrics();
   metrics.watch(options.workers);
   const healthTimeoutMs = options.healthTimeoutMs ?? 1000;
@@ -92,21 +99,25 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-  return {
-    port,
-    url: `http://${shownHost}:${port}`,
-    metrics,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { port, url: `http://${urlHost(host)}:${port}`, metrics, close: () => closeServer(server) };
+}
+
+/** The host to show in a URL: a wildcard address is reached through the loopback one. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }

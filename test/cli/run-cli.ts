@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root; the tests run the built binary from here. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = `${ROOT}bin/jobs.js`;
+const bin = (name: 'jobs' | 'jobsctl' = 'jobs'): string => `${ROOT}bin/${name}.js`;
 export const HANDLERS_FIXTURE = 'test/fixtures/cli-handlers.mjs';
 
 if (!existsSync(`${ROOT}dist/cli/main.js`)) {
@@ -26,6 +26,8 @@ export interface CliOptions {
   input?: string;
   env?: Record<string, string>;
   cwd?: string;
+  /** The binary to run (default jobs). */
+  bin?: 'jobs' | 'jobsctl';
 }
 
 function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
@@ -40,7 +42,7 @@ function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
 
 /** Starts `jobs <args>` and leaves it running (workers, --watch). */
 export function startCli(args: string[], options: CliOptions = {}): ChildProcess & { output: CliResult; exited: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: cliEnv(options), stdio: 'pipe' });
+  const child = spawn(process.execPath, [bin(options.bin), ...args], { cwd: options.cwd ?? ROOT, env: cliEnv(options), stdio: 'pipe' });
   const output: CliResult = { code: null, stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8').on('data', (text: string) => (output.stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (output.stderr += text));

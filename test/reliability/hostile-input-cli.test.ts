@@ -87,6 +87,7 @@ describe('scenario 6: hostile input through the CLI', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+    expect(lines[0]).toMatch(/^jobs: /);
     expect(result.stderr).not.toMatch(/\n\s+at |Error:/);
   });
 

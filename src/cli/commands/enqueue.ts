@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
-import { JobNotFoundError, JobsError } from '../../core/errors.js';
+import { JobNotFoundError, JobsError, PayloadTooLargeError } from '../../core/errors.js';
 import type { RemovedOutcome } from '../../core/idempotency.js';
 import type { Backoff, Job } from '../../core/job.js';
-import { encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options.js';
 import type { Queue } from '../../core/queue.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -11,6 +11,7 @@ import { parseJson, readInput, readPayloadFlags } from '../input.js';
 import { duration, wholeNumber } from '../parse.js';
 import { ProgressBar } from '../progress.js';
 import { plural } from '../text.js';
+import { waitForJob } from '../wait.js';
 import { waitAndReport } from './jobs.js';
 
 interface EnqueueFlags {
@@ -26,7 +27,10 @@ interface EnqueueFlags {
   key?: string;
   wait?: boolean;
   waitTimeout?: number;
+  maxPayload?: number;
 }
+
+const maxPayloadOf = (flags: EnqueueFlags): number => flags.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES;
 
 /** Jobs per enqueueMany call in --ndjson mode: one script call each, and one progress step. */
 const NDJSON_BATCH = 1000;
@@ -67,10 +71,14 @@ function enqueueOptions(flags: EnqueueFlags): EnqueueOptions {
 }
 
 /** Checks a job before anything is written; a bad option or type is a usage error. */
-function checkSpec(spec: JobSpec, where = ''): void {
+function checkSpec(spec: JobSpec, maxPayloadBytes: number, where = ''): void {
   try {
-    encodeJob(spec);
+    encodeJob(spec, maxPayloadBytes);
   } catch (error) {
+    if (error instanceof PayloadTooLargeError) {
+      const raise = 'raise the limit with --max-payload <bytes>';
+      throw new UsageError(`${where}${new PayloadTooLargeError(error.jobType, error.bytes, error.limit, raise).message}; nothing was enqueued`);
+    }
     if (error instanceof JobsError) throw new UsageError(`${where}${error.message}; nothing was enqueued`);
     throw error;
   }
@@ -122,7 +130,7 @@ function reportRemoved(ctx: CliContext, report: EnqueueReport, outcome: RemovedO
 
 async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags): Promise<0 | 1> {
   const spec: JobSpec = { type, payload: await singlePayload(flags), options: enqueueOptions(flags) };
-  checkSpec(spec);
+  checkSpec(spec, maxPayloadOf(flags));
   const { id, duplicate } = await queue.enqueue(spec.type, spec.payload, spec.options);
   const report: EnqueueReport = { id, queue: queue.name, type, duplicate };
   // A duplicate points at an earlier job, which may have moved on since, or finished and been deleted.
@@ -134,9 +142,8 @@ async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: En
   ctx.out.line(id);
   if (earlier?.removedAs) return reportRemoved(ctx, report, earlier.removedAs);
   if (flags.wait) {
-    const timeout = flags.waitTimeout === undefined ? {} : { timeoutMs: flags.waitTimeout };
     try {
-      return waitAndReport(ctx.out, await queue.waitFor(id, timeout));
+      return waitAndReport(ctx.out, await waitForJob(ctx.out, queue, id, flags.waitTimeout));
     } catch (error) {
       // deleted while waited for (retention keeps no finished job): the key still tells how it ended
       if (!(error instanceof JobNotFoundError)) throw error;
@@ -150,20 +157,20 @@ async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: En
 }
 
 /** Parses every line before anything is written, so a bad line leaves the queue untouched. */
-function parseNdjson(text: string, type: string, options: EnqueueOptions): JobSpec[] {
+function parseNdjson(text: string, type: string, options: EnqueueOptions, maxPayloadBytes: number): JobSpec[] {
   const specs: JobSpec[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     const where = `--ndjson line ${index + 1}`;
     const spec: JobSpec = { type, payload: parseJson(line, where), options };
-    checkSpec(spec, `${where}: `);
+    checkSpec(spec, maxPayloadBytes, `${where}: `);
     specs.push(spec);
   });
   return specs;
 }
 
 async function enqueueNdjson(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags, path: string): Promise<void> {
-  const specs = parseNdjson(await readInput(path, '--ndjson'), type, enqueueOptions(flags));
+  const specs = parseNdjson(await readInput(path, '--ndjson'), type, enqueueOptions(flags), maxPayloadOf(flags));
   const bar = new ProgressBar(specs.length, `enqueue ${type}`);
   const ids: string[] = [];
   let duplicates = 0;
@@ -198,6 +205,7 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--key <key>', 'idempotency key: enqueueing again with it returns the first job')
     .option('--wait', 'wait for the job to finish and exit like `jobs wait`')
     .option('--wait-timeout <duration>', 'with --wait: give up after this long (exit 5)', duration)
+    .option('--max-payload <bytes>', `largest payload accepted, as JSON bytes (default ${DEFAULT_MAX_PAYLOAD_BYTES})`, wholeNumber(1))
     .addHelpText(
       'after',
       [
@@ -213,7 +221,7 @@ export function registerEnqueueCommand(program: Command): void {
     .action(
       action(async (ctx, type: string, flags: EnqueueFlags) => {
         checkFlags(flags);
-        const queue = ctx.queue();
+        const queue = ctx.queue(undefined, { maxPayloadBytes: maxPayloadOf(flags) });
         if (flags.ndjson !== undefined) return enqueueNdjson(ctx, queue, type, flags, flags.ndjson);
         return enqueueOne(ctx, queue, type, flags);
       }),

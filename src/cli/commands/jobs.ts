@@ -6,6 +6,7 @@ import { action } from '../context.js';
 import { EXIT } from '../errors.js';
 import type { Output } from '../output.js';
 import { duration, listState, wholeNumber } from '../parse.js';
+import { waitForJob } from '../wait.js';
 
 /** `jobs list`, `jobs show`, `jobs cancel`, `jobs wait`: inspect and steer single jobs. */
 export function registerJobCommands(program: Command): void {
@@ -74,7 +75,7 @@ export function registerJobCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  jobs wait 42 --timeout 2m && echo done')
     .action(
       action(async (ctx, id: string, opts: { timeout?: number }) => {
-        return waitAndReport(ctx.out, await ctx.queue().waitFor(id, opts.timeout === undefined ? {} : { timeoutMs: opts.timeout }));
+        return waitAndReport(ctx.out, await waitForJob(ctx.out, ctx.queue(), id, opts.timeout));
       }),
     );
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { DEFAULT_RETENTION, type Retention } from '../../core/handle.js';
 import type { HandlerMap } from '../../core/handler.js';
+import type { Worker } from '../../core/worker.js';
 import { JobMetrics } from '../../observability/metrics.js';
-import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
+import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { builtinHandlersFor, loadHandlerModule } from '../handler-module.js';
@@ -25,10 +27,32 @@ interface WorkerFlags {
   /** false with --no-schedules */
   schedules: boolean;
   metricsPort?: number;
+  metricsHost: string;
+  keepFinished?: number;
+  keepFinishedFor?: number;
   logFormat?: LogFormat;
 }
 
+async function serveMetrics(port: number, host: string, workers: Worker[], metrics: JobMetrics | undefined): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer({ port, host, workers, ...(metrics ? { metrics } : {}) });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot serve metrics on ${host} port ${port} (${reason}); choose another --metrics-port or --metrics-host`);
+  }
+}
+
+function retentionOf(flags: WorkerFlags): Partial<Retention> {
+  return {
+    ...(flags.keepFinished === undefined ? {} : { finishedCount: flags.keepFinished }),
+    ...(flags.keepFinishedFor === undefined ? {} : { finishedAgeMs: flags.keepFinishedFor }),
+  };
+}
+
 async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
+  if (flags.metricsHost !== DEFAULT_METRICS_HOST && flags.metricsPort === undefined) {
+    throw new UsageError('--metrics-host only applies with --metrics-port; add --metrics-port <port>');
+  }
   const queues = flags.queues ?? [ctx.config.queue];
   const builtin = builtinHandlersFor(flags);
   const user = flags.handlers === undefined ? {} : await loadHandlerModule(flags.handlers);
@@ -46,6 +70,7 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
     schedules: flags.schedules,
     ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
     ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
+    retention: retentionOf(flags),
     log,
     ...(metrics ? { metrics } : {}),
   });
@@ -63,7 +88,7 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
   try {
     try {
       await pool.add(queues);
-      if (flags.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: flags.metricsPort, workers: pool.workers, ...(metrics ? { metrics } : {}) });
+      if (flags.metricsPort !== undefined) metricsServer = await serveMetrics(flags.metricsPort, flags.metricsHost, pool.workers, metrics);
     } catch (error) {
       await pool.close(flags.shutdownTimeout);
       throw error;
@@ -87,7 +112,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run jobs: built-in handlers plus those of --handlers, one worker per queue')
     .option('--concurrency <n>', 'jobs run at once per queue', wholeNumber(1), 1)
-    .option('--handlers <module>', 'JS module (path from the working directory) whose default export maps job type to handler')
+    .option('--handlers <module>', 'JS module (path from the working directory) whose default export maps job type to handler; .ts needs a TypeScript loader')
     .option('--queues <a,b>', 'queues to work on (default: the --queue setting)', commaList)
     .option('--drain', 'exit 0 once no job is pending and due, running or retrying')
     .option('--prefetch <n>', 'jobs claimed ahead of a free slot while handlers are fast (default: concurrency, at least 8; 0: off)', wholeNumber(0))
@@ -98,7 +123,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--exec-allow-env <name,...>', 'with --allow-exec: job env may set these variables that change how programs load code (PATH, LD_PRELOAD...)', commaList)
     .option('--webhook-allow-networks <cidrs>', 'networks webhooks may reach although internal (e.g. 127.0.0.0/8,10.1.0.0/16; default $JOBS_WEBHOOK_ALLOW_NETWORKS)')
     .option('--no-schedules', 'do not take part in firing cron schedules')
-    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (all interfaces)', wholeNumber(0))
+    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port', wholeNumber(0))
+    .option('--metrics-host <host>', 'interface of the metrics server; 0.0.0.0 for every interface', DEFAULT_METRICS_HOST)
+    .option('--keep-finished <count>', `succeeded and cancelled jobs kept, newest first; -1 keeps all, 0 none (default ${DEFAULT_RETENTION.finishedCount})`, wholeNumber(-1))
+    .option('--keep-finished-for <duration>', 'succeeded and cancelled jobs older than this are removed; 0: no age limit (default 7d)', duration)
     .option('--log-format <format>', 'pretty or json (one object per line); default pretty on a terminal, json otherwise', logFormat)
     .addHelpText(
       'after',
