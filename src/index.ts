@@ -22,7 +22,7 @@ export type { ScheduleSpec, ScheduleJobOptions, OverlapPolicy, MisfirePolicy } f
 export type { FiredTick, FireOutcome } from './core/schedule-fire.js';
 export { nextTick, formatInZone, validateCron, validateTimezone } from './core/cron-time.js';
 export { QueueRegistry, type QueueOverview } from './core/queues.js';
-export { type LiveWorker, type WorkerRegistrationOptions, DEFAULT_WORKER_HEARTBEAT_MS, DEFAULT_WORKER_TIMEOUT_MS } from './core/worker-registry.js';
+export { type LiveWorker, type WorkerRegistrationOptions, DEFAULT_WORKER_HEARTBEAT_MS, DEFAULT_WORKER_TIMEOUT_MS, DEFAULT_BUSY_UPDATE_MS } from './core/worker-registry.js';
 export { liveWorkers, liveWorkersOfPrefix } from './observability/workers.js';
 export { JobMetrics, GAUGED_STATES, type JobMetricsOptions } from './observability/metrics.js';
 export { startMetricsServer, checkWorkerHealth, type MetricsServer, type MetricsServerOptions, type WorkerHealth } from './observability/metrics-server.js';

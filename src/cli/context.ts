@@ -1,20 +1,30 @@
 import { confirm } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { Queue } from '../core/queue.js';
-import { loadConfigFile, resolveConfig, type CliConfig } from './config.js';
+import { loadConfigFile, resolveConfig, SETTING_NAMES, type CliConfig, type ConfigSource } from './config.js';
+import type { RawValue } from './config-values.js';
 import { UsageError, type ExitCode } from './errors.js';
 import { Output } from './output.js';
 import { parseRedactList } from './redact.js';
 
-/** The global options every command sees. */
+/** The options every command sees, besides the settings. */
 interface GlobalFlags {
-  redis?: string;
-  prefix?: string;
-  queue?: string;
-  redact?: string;
   config?: string;
   json?: boolean;
   debug?: boolean;
+  plain?: boolean;
+  /** -q/--quiet, on the commands that print lists of ids. */
+  quiet?: boolean;
+}
+
+/** The settings given as flags on the command line (commander's defaults are not flags). */
+export function settingFlags(command: Command): ConfigSource {
+  const given = command.optsWithGlobals<Record<string, RawValue | undefined>>();
+  const flags: ConfigSource = {};
+  for (const name of SETTING_NAMES) {
+    if (given[name] !== undefined && command.getOptionValueSourceWithGlobals(name) === 'cli') flags[name] = given[name];
+  }
+  return flags;
 }
 
 /** What a command action works with: resolved config, output, and queues it opens. */
@@ -24,20 +34,24 @@ export class CliContext {
   readonly debug: boolean;
   private readonly opened: Queue[] = [];
 
-  constructor(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env) {
-    const file = loadConfigFile(flags.config);
-    this.config = resolveConfig(
-      { redis: flags.redis, prefix: flags.prefix, queue: flags.queue, redact: flags.redact },
-      env,
-      file,
-    );
-    this.out = new Output(Boolean(flags.json), parseRedactList(this.config.redact));
+  constructor(flags: GlobalFlags, settings: ConfigSource = {}, env: NodeJS.ProcessEnv = process.env) {
+    this.config = resolveConfig(settings, env, loadConfigFile(flags.config));
+    if (flags.quiet && flags.json) throw new UsageError('give --json or --quiet, not both');
+    this.out = new Output(Boolean(flags.json), parseRedactList(this.config.redact), process.stdout, process.stderr, {
+      plain: Boolean(flags.plain),
+      quiet: Boolean(flags.quiet),
+    });
     this.debug = Boolean(flags.debug);
   }
 
-  /** Opens a queue (the configured one by default); closed when the command ends. */
+  /** Opens a queue (the configured one by default) with the configured limits; closed when the command ends. */
   queue(name = this.config.queue): Queue {
-    const queue = new Queue(name, { connection: this.config.redis, prefix: this.config.prefix });
+    const queue = new Queue(name, {
+      connection: this.config.redis,
+      prefix: this.config.prefix,
+      maxPayloadBytes: this.config.maxPayloadBytes,
+      retention: { finishedCount: this.config.retentionCount, finishedAgeMs: this.config.retentionAge },
+    });
     this.opened.push(queue);
     return queue;
   }
@@ -65,13 +79,13 @@ type ActionBody<Args extends unknown[]> = (ctx: CliContext, ...args: Args) => Pr
 export const actionResult = { exitCode: 0 as ExitCode };
 
 /**
- * Wraps a command action: builds the context from the global options, runs the body, and
- * closes what it opened. Errors propagate to run(), which turns them into exit codes.
+ * Wraps a command action: builds the context from the global options and settings, runs the
+ * body, and closes what it opened. Errors propagate to run(), which turns them into exit codes.
  */
 export function action<Args extends unknown[]>(body: ActionBody<Args>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const ctx = new CliContext(command.optsWithGlobals<GlobalFlags>());
+    const ctx = new CliContext(command.optsWithGlobals<GlobalFlags>(), settingFlags(command));
     try {
       actionResult.exitCode = (await body(ctx, ...(args.slice(0, -1) as Args))) ?? 0;
     } finally {

@@ -7,10 +7,13 @@ import { registerEventsCommands } from './commands/events.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerQueueCommands } from './commands/queues.js';
 import { registerStatsCommand } from './commands/stats.js';
+import { registerSteerCommands } from './commands/steer.js';
 import { registerTopCommand } from './commands/top.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerWorkersCommand } from './commands/workers.js';
+import { settingHelp } from './config-help.js';
 import { actionResult } from './context.js';
+import { examples } from './help.js';
 import { EXIT, exitCodeFor, type ExitCode } from './errors.js';
 
 function packageVersion(): string {
@@ -22,22 +25,26 @@ export function buildProgram(): Command {
   const program = new Command('jobs')
     .description('Redis-backed background jobs: enqueue, run workers, inspect queues')
     .version(packageVersion(), '-V, --version')
-    .addOption(new Option('--redis <url>', 'Redis URL (env REDIS_URL; default redis://127.0.0.1:6379)'))
-    .addOption(new Option('--prefix <prefix>', 'key prefix (env JOBS_PREFIX; default jobs)'))
-    .addOption(new Option('--queue <name>', 'queue name (env JOBS_QUEUE; default default)'))
-    .addOption(new Option('--redact <fields>', 'comma-separated payload keys shown as [redacted] (env JOBS_REDACT)'))
-    .option('--config <file>', 'config file (default ./jobs.config.json when present)')
+    // every subcommand's help lists these too
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(new Option('--redis <url>', settingHelp('redis', 'Redis URL')))
+    .addOption(new Option('--prefix <prefix>', settingHelp('prefix', 'key prefix')))
+    .addOption(new Option('--queue <name>', settingHelp('queue', 'queue name')))
+    .addOption(new Option('--redact <fields>', settingHelp('redact', 'comma-separated payload keys shown as [redacted]')))
+    .option('--config <file>', 'config file (default: ./jobs.config.json when present)')
     .option('--json', 'print JSON on stdout, for scripts')
+    .option('--plain', 'tables as tab-separated text even on a terminal (always so when stdout is not one)')
     .option('--debug', 'print stacks with errors')
     // commander's parse errors as one line, with the way to more help on it
     .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
     .addHelpText(
       'after',
-      '\nExamples:\n  jobs enqueue send-email --data \'{"to":"a@example.com"}\'\n  jobs worker --concurrency 8\n  jobs list --state failed --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out',
+      `${examples('jobs enqueue send-email --data \'{"to":"a@example.com"}\'', 'jobs worker --concurrency 8', 'jobs list --state failed --json', 'jobs doctor')}\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out`,
     );
   registerEnqueueCommand(program);
   registerWorkerCommand(program);
   registerJobCommands(program);
+  registerSteerCommands(program);
   registerStatsCommand(program);
   registerDlqCommands(program);
   registerQueueCommands(program);

@@ -108,15 +108,19 @@ export async function listJobs(handle: QueueHandle, state: ListState, options: L
     (state === 'scheduled' ? job.status === 'pending' : job.status === state) &&
     (options.type === undefined || job.type === options.type);
   if (options.type === undefined) {
-    return (await fetchJobs(handle, await pageIds(segments, offset, limit))).filter(wanted);
+    // a job cancelled in the ready list and then retried has two entries there; the claim
+    // takes the first, so the list shows it there
+    return (await fetchJobs(handle, [...new Set(await pageIds(segments, offset, limit))])).filter(wanted);
   }
   const out: Job[] = [];
+  const seen = new Set<string>();
   let skipped = 0;
   for (let position = 0; out.length < limit; position += SCAN_CHUNK) {
     const ids = await pageIds(segments, position, SCAN_CHUNK);
     if (ids.length === 0) break;
     for (const job of await fetchJobs(handle, ids)) {
-      if (!wanted(job)) continue;
+      if (!wanted(job) || seen.has(job.id)) continue;
+      seen.add(job.id);
       if (skipped < offset) {
         skipped += 1;
       } else if (out.length < limit) {

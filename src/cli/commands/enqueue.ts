@@ -4,6 +4,7 @@ import { JobsError } from '../../core/errors.js';
 import type { Backoff } from '../../core/job.js';
 import { encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options.js';
 import type { Queue } from '../../core/queue.js';
+import { settingHelp } from '../config-help.js';
 import { action, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseJson, readInput } from '../input.js';
@@ -66,9 +67,9 @@ function enqueueOptions(flags: EnqueueFlags): EnqueueOptions {
 }
 
 /** Checks a job before anything is written; a bad option or type is a usage error. */
-function checkSpec(spec: JobSpec, where = ''): void {
+function checkSpec(spec: JobSpec, maxPayloadBytes: number, where = ''): void {
   try {
-    encodeJob(spec);
+    encodeJob(spec, maxPayloadBytes);
   } catch (error) {
     if (error instanceof JobsError) throw new UsageError(`${where}${error.message}; nothing was enqueued`);
     throw error;
@@ -96,7 +97,7 @@ async function singlePayload(flags: EnqueueFlags): Promise<unknown> {
 
 async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags): Promise<0 | 1> {
   const spec: JobSpec = { type, payload: await singlePayload(flags), options: enqueueOptions(flags) };
-  checkSpec(spec);
+  checkSpec(spec, ctx.config.maxPayloadBytes);
   const { id, duplicate } = await queue.enqueue(spec.type, spec.payload, spec.options);
   // A duplicate points at an earlier job, which may have moved on since.
   const status = duplicate ? ((await queue.getJob(id))?.status ?? 'unknown') : 'pending';
@@ -112,20 +113,20 @@ async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: En
 }
 
 /** Parses every line before anything is written, so a bad line leaves the queue untouched. */
-function parseNdjson(text: string, type: string, options: EnqueueOptions): JobSpec[] {
+function parseNdjson(text: string, type: string, options: EnqueueOptions, maxPayloadBytes: number): JobSpec[] {
   const specs: JobSpec[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     const where = `--ndjson line ${index + 1}`;
     const spec: JobSpec = { type, payload: parseJson(line, where), options };
-    checkSpec(spec, `${where}: `);
+    checkSpec(spec, maxPayloadBytes, `${where}: `);
     specs.push(spec);
   });
   return specs;
 }
 
 async function enqueueNdjson(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags, path: string): Promise<void> {
-  const specs = parseNdjson(await readInput(path, '--ndjson'), type, enqueueOptions(flags));
+  const specs = parseNdjson(await readInput(path, '--ndjson'), type, enqueueOptions(flags), ctx.config.maxPayloadBytes);
   const bar = new ProgressBar(specs.length, `enqueue ${type}`);
   const ids: string[] = [];
   let duplicates = 0;
@@ -151,7 +152,7 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--data <json>', 'the payload as JSON (default {})')
     .option('--payload <file>', 'read the payload from a JSON file (- for stdin)')
     .option('--ndjson <file>', 'enqueue one job per line of this NDJSON file (- for stdin), in bulk')
-    .option('--delay <duration>', 'run no sooner than this from now (e.g. 10s, 5m)', duration)
+    .option('--delay <duration>', 'run no sooner than this from now (e.g. 10s, 5m, 1h30m)', duration)
     .option('--at <time>', 'run no sooner than this ISO-8601 time', isoTime)
     .option('--priority <n>', '0..1000, higher runs first (default 0)', wholeNumber(0))
     .option('--max-attempts <n>', 'attempts before the job is dead-lettered (default 3)', wholeNumber(1))
@@ -160,6 +161,7 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--key <key>', 'idempotency key: enqueueing again with it returns the first job')
     .option('--wait', 'wait for the job to finish and exit like `jobs wait`')
     .option('--wait-timeout <duration>', 'with --wait: give up after this long (exit 5)', duration)
+    .option('--max-payload-bytes <size>', settingHelp('maxPayloadBytes', 'largest payload accepted, in bytes (512kb, 2mb)'))
     .addHelpText(
       'after',
       [

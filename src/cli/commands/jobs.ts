@@ -2,50 +2,85 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import type { Job } from '../../core/job.js';
 import type { ListState } from '../../core/listing.js';
+import type { Queue, QueueCounts } from '../../core/queue.js';
 import { action } from '../context.js';
 import { EXIT } from '../errors.js';
+import { examples } from '../help.js';
 import type { Output } from '../output.js';
 import { duration, listState, wholeNumber } from '../parse.js';
 
-/** `jobs list`, `jobs show`, `jobs cancel`, `jobs wait`: inspect and steer single jobs. */
+/** A state's jobs in `list` order, as counted by the queue's counters. */
+function stateTotal(counts: QueueCounts, state: ListState): number {
+  return state === 'pending' ? counts.pending + counts.scheduled : counts[state];
+}
+
+/** One page across several states (in order), with the total when it is known cheaply. */
+async function listPage(queue: Queue, states: ListState[], page: { type?: string; offset: number; limit: number }): Promise<{ jobs: Job[]; total: number | undefined }> {
+  if (page.type !== undefined) {
+    // a type filter has no counter: read up to the page's end in each state and cut
+    const upTo = { type: page.type, offset: 0, limit: page.offset + page.limit };
+    const all: Job[] = [];
+    for (const state of states) all.push(...(await queue.list(state, upTo)));
+    return { jobs: all.slice(page.offset, page.offset + page.limit), total: undefined };
+  }
+  const counts = await queue.counts();
+  const jobs: Job[] = [];
+  let skip = page.offset;
+  for (const state of states) {
+    const total = stateTotal(counts, state);
+    if (skip >= total) {
+      skip -= total;
+      continue;
+    }
+    if (jobs.length < page.limit) jobs.push(...(await queue.list(state, { offset: skip, limit: page.limit - jobs.length })));
+    skip = 0;
+  }
+  return { jobs, total: states.reduce((sum, state) => sum + stateTotal(counts, state), 0) };
+}
+
+/** A time to the second, for tables. */
+export function shortTime(date: Date | null): string {
+  return date ? `${date.toISOString().slice(0, 19)}Z` : '';
+}
+
+/** `jobs list`, `jobs show`, `jobs wait`: inspect single jobs. */
 export function registerJobCommands(program: Command): void {
   program
     .command('list')
     .alias('ls')
-    .description('list jobs by state (pending and running by default), oldest first')
+    .description('list jobs by state (pending and running by default), oldest first, a page at a time')
     .option('--state <state>', 'pending, scheduled, running, retrying, success, failed or cancelled', listState)
     .option('--type <type>', 'only jobs of this type')
     .option('--limit <n>', 'at most this many jobs', wholeNumber(1), 50)
     .option('--offset <n>', 'skip this many jobs', wholeNumber(0), 0)
-    .addHelpText('after', '\nExamples:\n  jobs list\n  jobs list --state failed --type send-email --limit 10 --json')
+    .option('-q, --quiet', 'print only the ids, one per line')
+    .addHelpText(
+      'after',
+      examples('jobs list', 'jobs list --state failed --type send-email --limit 10 --json', 'jobs list --offset 50', 'jobs list --state cancelled -q | xargs jobs retry'),
+    )
     .action(
       action(async (ctx, opts: { state?: ListState; type?: string; limit: number; offset: number }) => {
         const queue = ctx.queue();
         const states: ListState[] = opts.state ? [opts.state] : ['pending', 'running'];
-        const page = { limit: opts.limit, offset: opts.offset, ...(opts.type ? { type: opts.type } : {}) };
-        const jobs: Job[] = [];
-        for (const state of states) jobs.push(...(await queue.list(state, page)));
+        const { jobs, total } = await listPage(queue, states, { limit: opts.limit, offset: opts.offset, ...(opts.type ? { type: opts.type } : {}) });
+        if (ctx.out.ids(jobs.map((job) => job.id))) return;
         ctx.out.data(jobs.map((job) => ctx.out.job(job)));
-        if (jobs.length === 0) return ctx.out.line(`no ${states.join(' or ')} jobs in queue "${queue.name}"`);
-        ctx.out.table(
-          ['id', 'type', 'status', 'attempts', 'created', 'scheduled for', 'error'],
-          jobs.map((j) => [
-            j.id,
-            j.type,
-            ctx.out.state(j.status),
-            `${j.attempts}/${j.maxAttempts}`,
-            j.createdAt.toISOString(),
-            j.scheduledFor?.toISOString() ?? '',
-            (j.error ?? '').slice(0, 60),
-          ]),
-        );
+        if (jobs.length === 0) {
+          ctx.out.line(`no ${states.join(' or ')} jobs in queue "${queue.name}"${opts.offset > 0 ? ` past offset ${opts.offset}` : ''}`);
+        } else {
+          ctx.out.table(
+            ['id', 'type', 'status', 'attempts', 'created', 'scheduled for', 'error'],
+            jobs.map((j) => [j.id, j.type, ctx.out.state(j.status), `${j.attempts}/${j.maxAttempts}`, shortTime(j.createdAt), shortTime(j.scheduledFor), j.error ?? '']),
+          );
+        }
+        ctx.out.pageFooter({ offset: opts.offset, shown: jobs.length, total, limit: opts.limit });
       }),
     );
 
   program
     .command('show <id>')
     .description('everything about one job: payload, attempts, times, last error and stack, result')
-    .addHelpText('after', '\nExample:\n  jobs show 42 --json')
+    .addHelpText('after', examples('jobs show 42', 'jobs show 42 --json'))
     .action(
       action(async (ctx, id: string) => {
         const job = await ctx.queue().requireJob(id);
@@ -55,22 +90,10 @@ export function registerJobCommands(program: Command): void {
     );
 
   program
-    .command('cancel <id>')
-    .description('cancel a pending or retrying job; a running job is asked to stop')
-    .addHelpText('after', '\nExample:\n  jobs cancel 42')
-    .action(
-      action(async (ctx, id: string) => {
-        const outcome = await ctx.queue().cancel(id);
-        ctx.out.data({ id, cancelled: outcome === 'cancelled', requested: outcome === 'requested' });
-        ctx.out.line(outcome === 'cancelled' ? `job ${id} cancelled` : `job ${id} is running; asked it to stop`);
-      }),
-    );
-
-  program
     .command('wait <id>')
     .description('wait for a job to finish: exit 0 on success, 1 on failure or cancel, 5 on timeout')
     .option('--timeout <duration>', 'give up after this long (e.g. 30s)', duration)
-    .addHelpText('after', '\nExample:\n  jobs wait 42 --timeout 2m && echo done')
+    .addHelpText('after', examples('jobs wait 42 --timeout 2m && echo done', 'jobs wait 42 --json'))
     .action(
       action(async (ctx, id: string, opts: { timeout?: number }) => {
         return waitAndReport(ctx.out, await ctx.queue().waitFor(id, opts.timeout === undefined ? {} : { timeoutMs: opts.timeout }));

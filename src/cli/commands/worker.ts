@@ -1,38 +1,17 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { HandlerMap, JobHandler } from '../../core/handler.js';
 import { Worker } from '../../core/worker.js';
 import { builtinHandlers } from '../../handlers/index.js';
 import { JobMetrics } from '../../observability/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../observability/metrics-server.js';
+import { settingHelp } from '../config-help.js';
 import { action, type CliContext } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
-import { duration, wholeNumber } from '../parse.js';
-import { logFormat, resolveLogFormat, WorkerLog, type LogFormat } from '../worker-log.js';
-
-interface WorkerFlags {
-  concurrency: number;
-  handlers?: string;
-  queues?: string[];
-  drain?: boolean;
-  maxJobs?: number;
-  prefetch?: number;
-  shutdownTimeout: number;
-  allowExec?: boolean;
-  execAllow?: string[];
-  /** false with --no-schedules */
-  schedules: boolean;
-  metricsPort?: number;
-  logFormat?: LogFormat;
-}
-
-function commaList(value: string): string[] {
-  const items = [...new Set(value.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
-  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
-  return items;
-}
+import { EXIT, UsageError, type ExitCode } from '../errors.js';
+import { examples } from '../help.js';
+import { resolveLogFormat, WorkerLog } from '../worker-log.js';
 
 function isHandlerMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -62,7 +41,9 @@ export async function loadHandlerModule(path: string, cwd = process.cwd()): Prom
   return handlers;
 }
 
-async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
+/** Runs the workers until drained, stopped or signalled; every setting comes from ctx.config. */
+async function runWorkers(ctx: CliContext): Promise<ExitCode> {
+  const flags = ctx.config;
   if (flags.execAllow && !flags.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
   const queues = flags.queues ?? [ctx.config.queue];
   const builtin = builtinHandlers({
@@ -80,9 +61,10 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
       new Worker(name, {
         connection: ctx.config.redis,
         prefix: ctx.config.prefix,
+        retention: { finishedCount: flags.retentionCount, finishedAgeMs: flags.retentionAge },
         handlers,
         concurrency: flags.concurrency,
-        exitWhenDrained: Boolean(flags.drain),
+        exitWhenDrained: flags.drain,
         schedules: flags.schedules,
         ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
         ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
@@ -111,7 +93,10 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
     try {
       await Promise.all(workers.map((worker) => worker.start()));
       for (const worker of workers) log.watchConnection(worker);
-      if (flags.metricsPort !== undefined) metricsServer = await startMetricsServer({ port: flags.metricsPort, workers, ...(metrics ? { metrics } : {}) });
+      if (flags.metricsPort !== undefined) {
+        const host = flags.metricsHost === undefined ? {} : { host: flags.metricsHost };
+        metricsServer = await startMetricsServer({ port: flags.metricsPort, ...host, workers, ...(metrics ? { metrics } : {}) });
+      }
     } catch (error) {
       await closeAll();
       throw error;
@@ -120,6 +105,11 @@ async function runWorkers(ctx: CliContext, flags: WorkerFlags): Promise<void> {
     log.started({ queues, concurrency: flags.concurrency, handlers: types, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
     await Promise.all(workers.map((worker) => worker.done));
     log.summary(signalled ? 'signal' : 'done');
+    if (flags.failOnDeadLetter && log.counts.failed > 0) {
+      log.deadLettered(log.counts.failed);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
   } finally {
     await metricsServer?.close();
     process.off('SIGINT', onSignal);
@@ -135,34 +125,40 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run jobs: built-in handlers plus those of --handlers, one worker per queue')
-    .option('--concurrency <n>', 'jobs run at once per queue', wholeNumber(1), 1)
-    .option('--handlers <module>', 'JS module (path from the working directory) whose default export maps job type to handler')
-    .option('--queues <a,b>', 'queues to work on (default: the --queue setting)', commaList)
-    .option('--drain', 'exit 0 once no job is pending and due, running or retrying')
-    .option('--prefetch <n>', 'jobs claimed ahead of a free slot while handlers are fast (default: concurrency, at least 8; 0: off)', wholeNumber(0))
-    .option('--max-jobs <n>', 'stop after claiming this many jobs per queue', wholeNumber(1))
-    .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, wait this long for running jobs', duration, 30_000)
-    .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')
-    .option('--exec-allow <cmd,...>', 'with --allow-exec: only these commands may run', commaList)
-    .option('--no-schedules', 'do not take part in firing cron schedules')
-    .option('--metrics-port <port>', 'serve Prometheus /metrics and /healthz on this port (all interfaces)', wholeNumber(0))
-    .option('--log-format <format>', 'pretty or json (one object per line); default pretty on a terminal, json otherwise', logFormat)
+    .option('--concurrency <n>', settingHelp('concurrency', 'jobs run at once per queue'))
+    .option('--handlers <module>', settingHelp('handlers', 'JS module (path from the working directory) whose default export maps job type to handler'))
+    .option('--queues <a,b>', settingHelp('queues', 'queues to work on'))
+    .option('--drain', settingHelp('drain', 'exit once no job is pending and due, running or retrying'))
+    .option('--fail-on-dead-letter', settingHelp('failOnDeadLetter', 'exit 1 (after the summary) when any job was dead-lettered during the run'))
+    .option('--prefetch <n>', settingHelp('prefetch', 'jobs claimed ahead of a free slot while handlers are fast; 0 turns it off'))
+    .option('--max-jobs <n>', settingHelp('maxJobs', 'stop after claiming this many jobs per queue'))
+    .option('--shutdown-timeout <duration>', settingHelp('shutdownTimeout', 'on SIGINT/SIGTERM, wait this long for running jobs'))
+    .option('--allow-exec', settingHelp('allowExec', 'enable the built-in exec handler (runs commands)'))
+    .option('--exec-allow <cmd,...>', settingHelp('execAllow', 'with --allow-exec: only these commands may run'))
+    .option('--no-schedules', settingHelp('schedules', 'do not take part in firing cron schedules'))
+    .option('--retention-count <n>', settingHelp('retentionCount', 'succeeded and cancelled jobs kept per queue (-1 all, 0 none)'))
+    .option('--retention-age <duration>', settingHelp('retentionAge', 'succeeded and cancelled jobs older than this are removed (0: no limit)'))
+    .option('--metrics-port <port>', settingHelp('metricsPort', 'serve Prometheus /metrics and /healthz on this port'))
+    .option('--metrics-host <host>', settingHelp('metricsHost', 'interface the metrics server listens on'))
+    .option('--log-format <format>', settingHelp('logFormat', 'pretty, or json (one object per line)'))
     .addHelpText(
       'after',
       [
-        '',
-        'Examples:',
-        '  jobs worker --handlers ./handlers.js --concurrency 8',
-        '  jobs worker --queues emails,webhooks --shutdown-timeout 1m',
-        '  jobs worker --handlers ./handlers.js --drain --json   # CI: run the queue to completion',
-        '  jobs worker --allow-exec --exec-allow convert,ffmpeg',
-        '  jobs worker --handlers ./handlers.js --metrics-port 9464 --log-format json',
+        examples(
+          'jobs worker --handlers ./handlers.js --concurrency 8',
+          'jobs worker --queues emails,webhooks --shutdown-timeout 1m30s',
+          'jobs worker --handlers ./handlers.js --drain --fail-on-dead-letter --json   # CI: run the queue to completion',
+          'jobs worker --allow-exec --exec-allow convert,ffmpeg',
+          'JOBS_CONCURRENCY=16 jobs worker --handlers ./handlers.js --metrics-port 9464 --log-format json',
+        ),
         '',
         'handlers.js:',
         '  export default { "resize": async (payload, ctx) => ({ ok: true }) };',
         '',
+        'Every option can also come from its JOBS_* variable or the config file (see the README).',
         'SIGINT/SIGTERM stop claiming and let running jobs finish (up to --shutdown-timeout),',
         'then hand unfinished jobs back; a second SIGINT exits at once.',
+        'Exit: 0 done or stopped; 1 a forced exit, or --fail-on-dead-letter and a job was dead-lettered.',
       ].join('\n'),
     )
     .action(action(runWorkers));
