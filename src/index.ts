@@ -28,3 +28,5 @@ export { JobMetrics, GAUGED_STATES, type JobMetricsOptions } from './observabili
 export { startMetricsServer, checkWorkerHealth, type MetricsServer, type MetricsServerOptions, type WorkerHealth } from './observability/metrics-server.js';
 export { tailEvents, type TailOptions } from './observability/event-tail.js';
 export { oldestPendingAgeMs, recentRunTimes, type RunTimeSummary } from './observability/queue-insights.js';
+export { diagnose, type DoctorOptions, type DoctorReport, type CheckResult } from './observability/doctor/index.js';
+export { deleteQueue, type DeleteQueueOptions } from './core/queue-delete.js';

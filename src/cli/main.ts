@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { registerCompletionCommands } from './commands/completion.js';
 import { registerCronCommands } from './commands/cron.js';
 import { registerDlqCommands } from './commands/dlq.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerJobCommands } from './commands/jobs.js';
@@ -52,6 +54,8 @@ export function buildProgram(): Command {
   registerEventsCommands(program);
   registerWorkersCommand(program);
   registerTopCommand(program);
+  registerDoctorCommand(program);
+  registerCompletionCommands(program);
   return program;
 }
 
