@@ -12,7 +12,7 @@ export function registerCompletionCommands(program: Command): void {
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
     .addHelpText(
       'after',
-      `${examples('source <(jobs completion bash)            # in ~/.bashrc', 'source <(jobs completion zsh)             # in ~/.zshrc', 'jobs completion fish | source             # in ~/.config/fish/config.fish')}\n\nQueue and schedule names are read from Redis as you type; when Redis is down they are left out.`,
+      `${examples('source <(env jobs completion bash)        # in ~/.bashrc', 'source <(env jobs completion zsh)         # in ~/.zshrc, after compinit', 'env jobs completion fish | source         # in ~/.config/fish/config.fish')}\n\n\`env\` runs the program: in bash, zsh and fish a bare \`jobs\` is the shell's builtin.\nQueue and schedule names are read from Redis as you type; when Redis is down they are left out.`,
     )
     .action((shell: Shell) => {
       process.stdout.write(completionScript(shell));

@@ -5,8 +5,9 @@ import type { Shell } from './engine.js';
  * `<program> __complete <shell> -- <words>` and offer what it prints. `jobs` is a builtin of
  * bash, zsh and fish, so the scripts run the program found on PATH, never the builtin.
  */
-const BASH = `# jobs completion for bash. Load it with:  source <(jobs completion bash)
-# or save it:  jobs completion bash > ~/.local/share/bash-completion/completions/jobs
+const BASH = `# jobs completion for bash. Load it with:  source <(env jobs completion bash)
+# or save it:  env jobs completion bash > ~/.local/share/bash-completion/completions/jobs
+# (\`env\` runs the program: a bare \`jobs\` is the shell's builtin)
 _jobs_completion() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" program
   # \`jobs\` is also a bash builtin: run the program on PATH, not the builtin
@@ -25,7 +26,7 @@ complete -F _jobs_completion jobs jobsctl
 `;
 
 const ZSH = `#compdef jobs jobsctl
-# jobs completion for zsh. Load it with:  source <(jobs completion zsh)
+# jobs completion for zsh. Load it with:  source <(env jobs completion zsh)
 # or save it as _jobs in a directory of your $fpath.
 _jobs() {
   # \`jobs\` is also a zsh builtin: run the program on PATH, not the builtin
@@ -49,8 +50,8 @@ elif (( $+functions[compdef] )); then
 fi
 `;
 
-const FISH = `# jobs completion for fish. Load it with:  jobs completion fish | source
-# or save it:  jobs completion fish > ~/.config/fish/completions/jobs.fish
+const FISH = `# jobs completion for fish. Load it with:  env jobs completion fish | source
+# or save it:  env jobs completion fish > ~/.config/fish/completions/jobs.fish
 function __jobs_complete
     set -l tokens (commandline -opc)
     # \`jobs\` is also a fish builtin: run the program on PATH, not the builtin

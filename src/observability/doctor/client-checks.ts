@@ -64,21 +64,29 @@ export async function checkAcl(redis: RedisConnection, prefix: string, queue: st
     ['UNLINK', () => redis.unlink(probe, zprobe)],
   ];
   const refused: string[] = [];
+  const failed: string[] = [];
   for (const [what, attempt] of attempts) {
     try {
       await attempt();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/NOPERM|NOAUTH|no permissions/i.test(message)) refused.push(what);
+      else failed.push(`${what}: ${message}`);
     }
   }
   const keys = `~${prefix}:{${queue}}:* ~${registry}`;
+  if (refused.length === 0 && failed.length > 0) {
+    return warn('acl', `could not try every command: ${failed.join('; ')}`, 'fix what the errors say, then run jobs doctor again');
+  }
   if (refused.length === 0) return ok('acl', `every command jobs uses is allowed on ${keys}`);
-  let user = '<user>';
-  try {
-    user = String(await node.call('ACL', 'WHOAMI'));
-  } catch {
-    // an old Redis or a refused ACL command: leave the placeholder
+  // the user of the URL; without one Redis authenticates as "default"
+  let user = node.options.username || 'default';
+  if (!node.options.username) {
+    try {
+      user = String(await node.call('ACL', 'WHOAMI'));
+    } catch {
+      // ACL WHOAMI may itself be refused
+    }
   }
   return fail(
     'acl',

@@ -54,6 +54,10 @@ export async function checkReplication({ redis, dev }: ServerProbe): Promise<Che
     return warn('replication', 'no replica: losing this host loses the queues until it is restored', 'add a replica (REPLICAOF on a second server) with Sentinel or a managed failover, and set min-replicas-to-write 1');
   }
   const minReplicas = await configValue(redis, 'min-replicas-to-write');
+  const good = replication.get('min_slaves_good_slaves');
+  if (good !== undefined && minReplicas !== undefined && Number(good) < Number(minReplicas)) {
+    return fail('replication', `${good} of ${replicas} replica(s) in sync, below min-replicas-to-write ${minReplicas}: every write is refused (NOREPLICAS)`, 'bring the replicas back in sync (INFO replication on each), or lower min-replicas-to-write');
+  }
   if (minReplicas === undefined) return warn('replication', `${replicas} replica(s); min-replicas-to-write unknown (CONFIG GET refused)`, 'check min-replicas-to-write is at least 1');
   if (Number(minReplicas) < 1 && !dev) {
     return warn('replication', `${replicas} replica(s), min-replicas-to-write 0: the master accepts writes with no replica connected, and a failover then loses them`, 'CONFIG SET min-replicas-to-write 1 and min-replicas-max-lag 10, and the same in redis.conf');
