@@ -43,43 +43,43 @@ export async function loadHandlerModule(path: string, cwd = process.cwd()): Prom
 
 /** Runs the workers until drained, stopped or signalled; every setting comes from ctx.config. */
 async function runWorkers(ctx: CliContext): Promise<ExitCode> {
-  const flags = ctx.config;
-  if (flags.execAllow && !flags.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
-  const queues = flags.queues ?? [ctx.config.queue];
+  const settings = ctx.config;
+  if (settings.execAllow && !settings.allowExec) throw new UsageError('--exec-allow only applies with --allow-exec; add --allow-exec');
+  const queues = settings.queues ?? [ctx.config.queue];
   const builtin = builtinHandlers({
-    ...(flags.allowExec ? { allowExec: true } : {}),
-    ...(flags.execAllow ? { execAllow: flags.execAllow } : {}),
+    ...(settings.allowExec ? { allowExec: true } : {}),
+    ...(settings.execAllow ? { execAllow: settings.execAllow } : {}),
   });
-  const user = flags.handlers === undefined ? {} : await loadHandlerModule(flags.handlers);
+  const user = settings.handlers === undefined ? {} : await loadHandlerModule(settings.handlers);
   const handlers: HandlerMap = { ...builtin, ...user };
   if (Object.keys(handlers).length === 0) throw new UsageError('no handlers to run: pass --handlers <module>');
 
-  const log = new WorkerLog(resolveLogFormat(flags.logFormat, ctx.out.json));
-  const metrics = flags.metricsPort === undefined ? undefined : new JobMetrics();
+  const log = new WorkerLog(resolveLogFormat(settings.logFormat, ctx.out.json));
+  const metrics = settings.metricsPort === undefined ? undefined : new JobMetrics();
   const workers = queues.map(
     (name) =>
       new Worker(name, {
         connection: ctx.config.redis,
         prefix: ctx.config.prefix,
-        retention: { finishedCount: flags.retentionCount, finishedAgeMs: flags.retentionAge },
+        retention: { finishedCount: settings.retentionCount, finishedAgeMs: settings.retentionAge },
         handlers,
-        concurrency: flags.concurrency,
-        exitWhenDrained: flags.drain,
-        schedules: flags.schedules,
-        ...(flags.maxJobs === undefined ? {} : { maxJobs: flags.maxJobs }),
-        ...(flags.prefetch === undefined ? {} : { prefetch: flags.prefetch }),
+        concurrency: settings.concurrency,
+        exitWhenDrained: settings.drain,
+        schedules: settings.schedules,
+        ...(settings.maxJobs === undefined ? {} : { maxJobs: settings.maxJobs }),
+        ...(settings.prefetch === undefined ? {} : { prefetch: settings.prefetch }),
         onAttempt: metrics ? metrics.attemptObserver(name, (report) => log.attempt(name, report)) : (report) => log.attempt(name, report),
         onWarning: (message) => log.warning(name, message),
       }),
   );
-  const closeAll = (): Promise<unknown> => Promise.all(workers.map((worker) => worker.close(flags.shutdownTimeout)));
+  const closeAll = (): Promise<unknown> => Promise.all(workers.map((worker) => worker.close(settings.shutdownTimeout)));
 
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     const running = workers.reduce((sum, worker) => sum + worker.busy, 0);
     if (!signalled) {
       signalled = true;
-      log.shutdown(signal, running, flags.shutdownTimeout);
+      log.shutdown(signal, running, settings.shutdownTimeout);
       void closeAll();
     } else if (signal === 'SIGINT') {
       log.forcedExit(running);
@@ -93,19 +93,19 @@ async function runWorkers(ctx: CliContext): Promise<ExitCode> {
     try {
       await Promise.all(workers.map((worker) => worker.start()));
       for (const worker of workers) log.watchConnection(worker);
-      if (flags.metricsPort !== undefined) {
-        const host = flags.metricsHost === undefined ? {} : { host: flags.metricsHost };
-        metricsServer = await startMetricsServer({ port: flags.metricsPort, ...host, workers, ...(metrics ? { metrics } : {}) });
+      if (settings.metricsPort !== undefined) {
+        const host = settings.metricsHost === undefined ? {} : { host: settings.metricsHost };
+        metricsServer = await startMetricsServer({ port: settings.metricsPort, ...host, workers, ...(metrics ? { metrics } : {}) });
       }
     } catch (error) {
       await closeAll();
       throw error;
     }
     const types = Object.keys(handlers).sort();
-    log.started({ queues, concurrency: flags.concurrency, handlers: types, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
+    log.started({ queues, concurrency: settings.concurrency, handlers: types, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}) });
     await Promise.all(workers.map((worker) => worker.done));
     log.summary(signalled ? 'signal' : 'done');
-    if (flags.failOnDeadLetter && log.counts.failed > 0) {
+    if (settings.failOnDeadLetter && log.counts.failed > 0) {
       log.deadLettered(log.counts.failed);
       return EXIT.failed;
     }
