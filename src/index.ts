@@ -24,9 +24,11 @@ export type { ScheduleSpec, ScheduleJobOptions, OverlapPolicy, MisfirePolicy } f
 export type { FiredTick, FireOutcome } from './core/schedule-fire.js';
 export { nextTick, formatInZone, validateCron, validateTimezone } from './core/cron-time.js';
 export { QueueRegistry, type QueueOverview } from './core/queues.js';
-export { type LiveWorker, type WorkerRegistrationOptions, DEFAULT_WORKER_HEARTBEAT_MS, DEFAULT_WORKER_TIMEOUT_MS } from './core/worker-registry.js';
+export { type LiveWorker, type WorkerRegistrationOptions, DEFAULT_WORKER_HEARTBEAT_MS, DEFAULT_WORKER_TIMEOUT_MS, DEFAULT_BUSY_UPDATE_MS } from './core/worker-registry.js';
 export { liveWorkers, liveWorkersOfPrefix } from './observability/workers.js';
 export { JobMetrics, GAUGED_STATES, type JobMetricsOptions } from './observability/metrics.js';
 export { startMetricsServer, checkWorkerHealth, DEFAULT_METRICS_HOST, type MetricsServer, type MetricsServerOptions, type WorkerHealth } from './observability/metrics-server.js';
 export { tailEvents, type TailOptions } from './observability/event-tail.js';
 export { oldestPendingAgeMs, recentRunTimes, type RunTimeSummary } from './observability/queue-insights.js';
+export { diagnose, type DoctorOptions, type DoctorReport, type CheckResult } from './observability/doctor/index.js';
+export { deleteQueue, type DeleteQueueOptions } from './core/queue-delete.js';

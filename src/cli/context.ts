@@ -1,21 +1,31 @@
 import { confirm } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { Queue, type QueueOptions } from '../core/queue.js';
-import { explicitRedisSource, loadConfigFile, resolveConfig, type CliConfig, type ExplicitSource } from './config.js';
+import { explicitRedisSource, loadConfigFile, resolveConfig, SETTING_NAMES, type CliConfig, type ConfigSource, type ExplicitSource } from './config.js';
+import type { RawValue } from './config-values.js';
 import { runningDevUrl } from './dev/state-file.js';
 import { UsageError, type ExitCode } from './errors.js';
 import { Output } from './output.js';
 import { parseRedactList } from './redact.js';
 
-/** The global options every command sees. */
+/** The options every command sees, besides the settings. */
 interface GlobalFlags {
-  redis?: string;
-  prefix?: string;
-  queue?: string;
-  redact?: string;
   config?: string;
   json?: boolean;
   debug?: boolean;
+  plain?: boolean;
+  /** -q/--quiet, on the commands that print lists of ids. */
+  quiet?: boolean;
+}
+
+/** The settings given as flags on the command line (commander's defaults are not flags). */
+export function settingFlags(command: Command): ConfigSource {
+  const given = command.optsWithGlobals<Record<string, RawValue | undefined>>();
+  const flags: ConfigSource = {};
+  for (const name of SETTING_NAMES) {
+    if (given[name] !== undefined && command.getOptionValueSourceWithGlobals(name) === 'cli') flags[name] = given[name];
+  }
+  return flags;
 }
 
 /** What a command action works with: resolved config, output, and queues it opens. */
@@ -26,31 +36,39 @@ export class CliContext {
 
   constructor(
     readonly config: CliConfig,
-    json: boolean,
-    debug: boolean,
+    flags: GlobalFlags,
     /** Which row set the Redis URL, when a flag, the environment or the config file did. */
     readonly redisSetBy: ExplicitSource | undefined = undefined,
   ) {
-    this.out = new Output(json, parseRedactList(config.redact));
-    this.debug = debug;
+    if (flags.quiet && flags.json) throw new UsageError('give --json or --quiet, not both');
+    this.out = new Output(Boolean(flags.json), parseRedactList(config.redact), process.stdout, process.stderr, {
+      plain: Boolean(flags.plain),
+      quiet: Boolean(flags.quiet),
+    });
+    this.debug = Boolean(flags.debug);
   }
 
   /**
-   * Resolves the configuration (see resolveConfig). The Redis URL of a `jobs dev` running in
-   * the working directory is looked up only when no flag, variable or config file sets one.
+   * Resolves the settings (see resolveConfig). The Redis URL of a `jobs dev` running in the
+   * working directory is looked up only when no flag, variable or config file sets one.
    */
-  static async open(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<CliContext> {
+  static async open(flags: GlobalFlags, settings: ConfigSource = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<CliContext> {
     const file = loadConfigFile(flags.config, cwd);
-    const given = { redis: flags.redis, prefix: flags.prefix, queue: flags.queue, redact: flags.redact };
-    const redisSetBy = explicitRedisSource(given, env, file);
+    const redisSetBy = explicitRedisSource(settings, env, file);
     const devUrl = redisSetBy === undefined ? await runningDevUrl(cwd) : undefined;
-    const config = resolveConfig(given, env, file, devUrl === undefined ? {} : { redis: devUrl });
-    return new CliContext(config, Boolean(flags.json), Boolean(flags.debug), redisSetBy);
+    const config = resolveConfig(settings, env, file, devUrl === undefined ? {} : { redis: devUrl });
+    return new CliContext(config, flags, redisSetBy);
   }
 
-  /** Opens a queue (the configured one by default); closed when the command ends. */
+  /** Opens a queue (the configured one by default) with the configured limits; closed when the command ends. */
   queue(name = this.config.queue, options: Omit<QueueOptions, 'connection' | 'prefix'> = {}): Queue {
-    const queue = new Queue(name, { ...options, connection: this.config.redis, prefix: this.config.prefix });
+    const queue = new Queue(name, {
+      maxPayloadBytes: this.config.maxPayloadBytes,
+      retention: { finishedCount: this.config.retentionCount, finishedAgeMs: this.config.retentionAge },
+      ...options,
+      connection: this.config.redis,
+      prefix: this.config.prefix,
+    });
     this.opened.push(queue);
     return queue;
   }
@@ -78,13 +96,13 @@ type ActionBody<Args extends unknown[]> = (ctx: CliContext, ...args: Args) => Pr
 export const actionResult = { exitCode: 0 as ExitCode };
 
 /**
- * Wraps a command action: builds the context from the global options, runs the body, and
- * closes what it opened. Errors propagate to run(), which turns them into exit codes.
+ * Wraps a command action: builds the context from the global options and settings, runs the
+ * body, and closes what it opened. Errors propagate to run(), which turns them into exit codes.
  */
 export function action<Args extends unknown[]>(body: ActionBody<Args>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const ctx = await CliContext.open(command.optsWithGlobals<GlobalFlags>());
+    const ctx = await CliContext.open(command.optsWithGlobals<GlobalFlags>(), settingFlags(command));
     try {
       actionResult.exitCode = (await body(ctx, ...(args.slice(0, -1) as Args))) ?? 0;
     } finally {

@@ -57,10 +57,10 @@ export async function loadHandlerModule(path: string, cwd = process.cwd(), versi
 
 /** The flags that choose built-in handler settings, shared by `jobs worker` and `jobs dev`. */
 export interface BuiltinHandlerFlags {
-  allowExec?: boolean;
-  execAllow?: string[];
-  execAllowEnv?: string[];
-  webhookAllowNetworks?: string;
+  allowExec?: boolean | undefined;
+  execAllow?: string[] | undefined;
+  execAllowEnv?: string[] | undefined;
+  webhookAllowNetworks?: string | undefined;
 }
 
 /** The built-in handlers as the flags configure them; --exec-allow alone is bad usage. */

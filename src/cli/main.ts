@@ -1,20 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { registerCompletionCommands } from './commands/completion.js';
 import { registerCronCommands } from './commands/cron.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerDlqCommands } from './commands/dlq.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerQueueCommands } from './commands/queues.js';
 import { registerStatsCommand } from './commands/stats.js';
+import { registerSteerCommands } from './commands/steer.js';
 import { registerTopCommand } from './commands/top.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerWorkersCommand } from './commands/workers.js';
+import { settingHelp } from './config-help.js';
 import { actionResult } from './context.js';
 import { EXIT, type ExitCode } from './errors.js';
 import { reportFailure, wantsJson } from './failure.js';
 import { helpInTermsOf } from './help-name.js';
+import { examples } from './help.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,20 +31,24 @@ export function buildProgram(name = 'jobs'): Command {
   const program = new Command(name)
     .description('Redis-backed background jobs: enqueue, run workers, inspect queues')
     .version(packageVersion(), '-V, --version')
-    .addOption(new Option('--redis <url>', 'Redis URL (env REDIS_URL; default redis://127.0.0.1:6379)'))
-    .addOption(new Option('--prefix <prefix>', 'key prefix (env JOBS_PREFIX; default jobs)'))
-    .addOption(new Option('--queue <name>', 'queue name (env JOBS_QUEUE; default default)'))
-    .addOption(new Option('--redact <fields>', 'comma-separated payload keys shown as [redacted] (env JOBS_REDACT)'))
-    .option('--config <file>', 'config file (default ./jobs.config.json when present)')
+    // every subcommand's help lists these too
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(new Option('--redis <url>', settingHelp('redis', 'Redis URL')))
+    .addOption(new Option('--prefix <prefix>', settingHelp('prefix', 'key prefix')))
+    .addOption(new Option('--queue <name>', settingHelp('queue', 'queue name')))
+    .addOption(new Option('--redact <fields>', settingHelp('redact', 'comma-separated payload keys shown as [redacted]')))
+    .option('--config <file>', 'config file (default: ./jobs.config.json when present)')
     .option('--json', 'print JSON on stdout, for scripts')
+    .option('--plain', 'tables as tab-separated text even on a terminal (always so when stdout is not one)')
     .option('--debug', 'print stacks with errors')
     .addHelpText(
       'after',
-      '\nExamples:\n  jobs enqueue send-email --data \'{"to":"a@example.com"}\'\n  jobs worker --concurrency 8\n  jobs list --state failed --json\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out',
+      `${examples('jobs enqueue send-email --data \'{"to":"a@example.com"}\'', 'jobs worker --concurrency 8', 'jobs list --state failed --json', 'jobs doctor')}\n\nExit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 Redis unreachable, 5 timed out`,
     );
   registerEnqueueCommand(program);
   registerWorkerCommand(program);
   registerJobCommands(program);
+  registerSteerCommands(program);
   registerStatsCommand(program);
   registerDlqCommands(program);
   registerQueueCommands(program);
@@ -48,6 +57,8 @@ export function buildProgram(name = 'jobs'): Command {
   registerWorkersCommand(program);
   registerTopCommand(program);
   registerDevCommand(program);
+  registerDoctorCommand(program);
+  registerCompletionCommands(program);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { Job } from '../core/job.js';
 import { redactValue } from './redact.js';
+import { pageFooter, renderTable } from './table.js';
 
 /** Colour only for a terminal, and never when NO_COLOR is set. */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
@@ -63,9 +63,20 @@ export function jobToJson(job: Job, redact: ReadonlySet<string> = new Set()): Jo
   };
 }
 
+/** How tables are drawn: for a terminal, or as plain tab-separated text. */
+export interface DisplayOptions {
+  /** --plain: tab-separated text even on a terminal. */
+  plain?: boolean;
+  /** -q/--quiet: print only ids (see Output.ids). */
+  quiet?: boolean;
+}
+
 /** Writes to stdout/stderr, as JSON for scripts or as tables and colour for people. */
 export class Output {
   readonly color: ChalkInstance;
+  /** Tables as tab-separated text: stdout is not a terminal, or --plain. */
+  readonly plain: boolean;
+  readonly quiet: boolean;
 
   constructor(
     readonly json: boolean,
@@ -73,8 +84,12 @@ export class Output {
     readonly redactFields: ReadonlySet<string> = new Set(),
     private readonly stdout: NodeJS.WritableStream = process.stdout,
     private readonly stderr: NodeJS.WritableStream = process.stderr,
+    display: DisplayOptions = {},
   ) {
-    this.color = makeChalk(!json && colorEnabled());
+    const terminal = Boolean((stdout as NodeJS.WriteStream).isTTY);
+    this.plain = Boolean(display.plain) || !terminal;
+    this.quiet = Boolean(display.quiet);
+    this.color = makeChalk(!json && !this.plain && colorEnabled());
   }
 
   /** A job as JSON, with --redact applied. */
@@ -87,9 +102,16 @@ export class Output {
     return redactValue(value, this.redactFields);
   }
 
-  /** One line for people; nothing in JSON mode (stdout carries only JSON then). */
+  /** One line for people; nothing in JSON or quiet mode (stdout carries only JSON or ids then). */
   line(text = ''): void {
-    if (!this.json) this.stdout.write(`${text}\n`);
+    if (!this.json && !this.quiet) this.stdout.write(`${text}\n`);
+  }
+
+  /** -q/--quiet: one id (or name) per line, for piping into other commands. True when it printed. */
+  ids(ids: readonly string[]): boolean {
+    if (!this.quiet || this.json) return false;
+    for (const id of ids) this.stdout.write(`${id}\n`);
+    return true;
   }
 
   /** The value as JSON on stdout (only in JSON mode). */
@@ -107,11 +129,28 @@ export class Output {
     this.stderr.write(`${text}\n`);
   }
 
+  /** A table: aligned and sized to the terminal, or tab-separated when plain (see table.ts). */
   table(head: string[], rows: (string | number)[][]): void {
-    if (this.json) return;
-    const table = new Table({ head: head.map((h) => this.color.bold(h)), style: { head: [], border: [] } });
-    for (const row of rows) table.push(row.map(String));
-    this.stdout.write(`${table.toString()}\n`);
+    if (this.json || this.quiet) return;
+    const width = (this.stdout as NodeJS.WriteStream).columns;
+    const lines = renderTable(head, rows.map((row) => row.map(String)), {
+      plain: this.plain,
+      width: this.plain || !width ? undefined : width,
+      header: (text) => this.color.bold(text),
+    });
+    this.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  /**
+   * "50 of 120 · next: --offset 50" under a page that is not the whole list: on stdout under a
+   * terminal table, on stderr when plain (stdout keeps only rows), nothing with --json or -q.
+   */
+  pageFooter(page: { offset: number; shown: number; total: number | undefined; limit: number }): void {
+    if (this.json || this.quiet) return;
+    const footer = pageFooter(page);
+    if (footer === undefined) return;
+    if (this.plain) this.stderr.write(`${footer}\n`);
+    else this.stdout.write(`${this.color.gray(footer)}\n`);
   }
 
   /** A state name, coloured by what it means. */

@@ -91,6 +91,12 @@ export class WorkerLog {
     this.stdout.write(`worker stopped after ${formatDuration(elapsedMs)}: ${plural(attempts, 'attempt')} (${parts.join(', ')})\n`);
   }
 
+  /** Why a --fail-on-dead-letter run exits 1. */
+  deadLettered(count: number): void {
+    if (this.format === 'json') this.json('error', 'dead-lettered', { failed: count });
+    this.stderr.write(`jobs worker: ${plural(count, 'job')} dead-lettered during the run; exit 1 (--fail-on-dead-letter)\n`);
+  }
+
   /** Logs when the worker's Redis connection drops and when it is back (once per outage). */
   watchConnection(worker: Worker): void {
     const redis = worker.handle.redis;

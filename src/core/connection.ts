@@ -21,6 +21,11 @@ export interface ConnectionOptions {
   role: ConnectionRole;
   /** Milliseconds to wait for a connection before giving up. Default 3000. */
   connectTimeoutMs?: number;
+  /**
+   * A cluster connection is ready only once CLUSTER INFO says the cluster is ok. Default true;
+   * false lets a diagnosis connect to a cluster with unserved slots.
+   */
+  clusterReadyCheck?: boolean;
   /** Receives connection errors and reconnects (they are otherwise swallowed). */
   onEvent?: (event: 'error' | 'reconnecting' | 'ready', detail?: string) => void;
 }
@@ -76,6 +81,7 @@ export function createRedis(options: ConnectionOptions): RedisConnection {
       const { nodes, tls, ...auth } = cluster;
       redis = new Cluster(nodes, {
         lazyConnect: true,
+        enableReadyCheck: options.clusterReadyCheck ?? true,
         enableOfflineQueue: !failFast,
         clusterRetryStrategy: (times: number) => Math.min(times * 100, 1000),
         redisOptions: { ...auth, connectTimeout: redisOptions.connectTimeout, maxRetriesPerRequest: redisOptions.maxRetriesPerRequest ?? null, ...(tls ? { tls: {} } : {}) },

@@ -1,24 +1,58 @@
 import { ValidationError } from './errors.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/y;
 
-/** Parses `500ms`, `10s`, `5m`, `2h`, `7d` or a bare number of milliseconds. */
+/**
+ * Parses `500ms`, `10s`, `5m`, `2h`, `7d`, compounds of them such as `1h30m` or `1d 2h`, or a
+ * bare number of milliseconds.
+ */
 export function parseDuration(text: string, what = 'duration'): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
-  const unit = UNITS[match?.[2] ?? 'ms'];
-  if (!match?.[1] || unit === undefined) {
-    throw new ValidationError(`${what} "${text}" is not a duration: use e.g. 500ms, 10s, 5m, 2h, 7d or a number of ms`);
+  const trimmed = text.trim();
+  const bad = (): ValidationError =>
+    new ValidationError(`${what} "${text}" is not a duration: use e.g. 500ms, 10s, 5m, 2h, 7d, 1h30m or a number of ms`);
+  let total: number;
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) {
+    total = Number(trimmed);
+  } else {
+    total = 0;
+    const seen = new Set<string>();
+    PART.lastIndex = 0;
+    let at = 0;
+    while (at < trimmed.length) {
+      PART.lastIndex = at;
+      const match = PART.exec(trimmed);
+      const unit = match?.[2];
+      // each unit once, so `5m5m` or `30s1h` is a typo rather than a sum
+      if (!match?.[1] || unit === undefined || seen.has(unit)) throw bad();
+      seen.add(unit);
+      total += Number(match[1]) * (UNITS[unit] ?? 0);
+      at = PART.lastIndex;
+      while (trimmed[at] === ' ') at += 1;
+    }
+    if (seen.size === 0) throw bad();
   }
-  const ms = Math.round(Number(match[1]) * unit);
+  const ms = Math.round(total);
   if (!Number.isSafeInteger(ms)) throw new ValidationError(`${what} "${text}" is too large`);
   return ms;
 }
 
-/** 1234 -> "1.2s", 90000 -> "1m30s": short, for people. */
+/**
+ * 1234 -> "1.2s", 90000 -> "1m30s", 5400000 -> "1h30m": short, for people, and in the form
+ * parseDuration reads back (whole seconds from a minute up; zero parts left out).
+ */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 60) return `${minutes}m${Math.round((ms % 60_000) / 1000)}s`;
-  return `${Math.floor(minutes / 60)}h${minutes % 60}m`;
+  if (ms < 60_000) {
+    const tenths = Math.round(ms / 100);
+    return tenths % 10 === 0 ? `${tenths / 10}s` : `${(tenths / 10).toFixed(1)}s`;
+  }
+  let seconds = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    const n = Math.floor(seconds / size);
+    seconds -= n * size;
+    if (n > 0) parts.push(`${n}${unit}`);
+  }
+  return parts.join('');
 }

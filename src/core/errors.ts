@@ -63,6 +63,26 @@ export class InvalidStateError extends JobsError {
   }
 }
 
+/** A queue no job, worker or pause ever registered under the prefix. */
+export class QueueNotFoundError extends JobsError {
+  readonly queue: string;
+  constructor(queue: string, prefix: string) {
+    super('NOT_FOUND', `queue "${queue}" not found under prefix "${prefix}"`);
+    this.name = 'QueueNotFoundError';
+    this.queue = queue;
+  }
+}
+
+/** Deleting a queue that still has work or workers, without `force`; nothing was deleted. */
+export class QueueBusyError extends JobsError {
+  readonly queue: string;
+  constructor(queue: string, reason: string) {
+    super('INVALID_STATE', `queue "${queue}" ${reason}; nothing was deleted`);
+    this.name = 'QueueBusyError';
+    this.queue = queue;
+  }
+}
+
 export class QueueFullError extends JobsError {
   constructor(queue: string, maxPending: number) {
     super('QUEUE_FULL', `queue "${queue}" is full (${maxPending} pending jobs); enqueue refused`);

@@ -115,6 +115,9 @@ export async function listJobs(handle: QueueHandle, state: ListState, options: L
   const limit = options.limit ?? 50;
   const status = state === 'scheduled' ? 'pending' : state;
   const ids: string[] = [];
+  // a job cancelled in the ready list and then retried has two entries there; the claim takes
+  // the first, so the list shows it there, once
+  const seen = new Set<string>();
   let skip = options.offset ?? 0;
   for (const segment of segmentsOf(handle, state)) {
     if (ids.length >= limit) break;
@@ -138,6 +141,8 @@ export async function listJobs(handle: QueueHandle, state: ListState, options: L
       // an entry that moved on meanwhile: read on in chunks
       if (found.length < read.length) dense = false;
       for (const id of found) {
+        if (seen.has(id)) continue;
+        seen.add(id);
         if (skip > 0) skip -= 1;
         else if (ids.length < limit) ids.push(id);
       }

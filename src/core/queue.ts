@@ -10,6 +10,7 @@ import { InvalidStateError, JobNotFoundError, QueueFullError, TimeoutError, Vali
 import { QueueHandle, type QueueConnectionOptions } from './handle.js';
 import type { Job } from './job.js';
 import { findByIdempotencyKey, type KeyedJob } from './idempotency.js';
+import { deleteJobs, retryJobs } from './job-actions.js';
 import { fetchJobs, listJobs, type ListOptions, type ListState } from './listing.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EncodedJob, type EnqueueOptions, type JobSpec } from './options.js';
 
@@ -189,6 +190,22 @@ export class Queue {
     if (reply[0] === 'NOT_FOUND') throw new JobNotFoundError(id, this.name);
     if (reply[0] === 'INVALID_STATE') throw new InvalidStateError(id, reply[1] ?? 'unknown', 'cancel');
     return reply[0] === 'requested' ? 'requested' : 'cancelled';
+  }
+
+  /**
+   * Moves finished jobs (success, failed, cancelled) back to pending with attempts reset. All
+   * ids are checked first: an unknown id or an unfinished job throws and nothing is retried.
+   */
+  async retry(ids: readonly string[]): Promise<number> {
+    return retryJobs(this.handle, ids);
+  }
+
+  /**
+   * Deletes jobs for good. A running job is refused unless `force` (its worker's outcome is
+   * then discarded). All ids are checked first; returns how many were deleted.
+   */
+  async remove(ids: readonly string[], options: { force?: boolean } = {}): Promise<number> {
+    return deleteJobs(this.handle, ids, options);
   }
 
   /** Workers stop claiming jobs of a paused queue; running jobs finish. */

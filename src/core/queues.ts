@@ -3,6 +3,7 @@ import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, type QueueConnectionOptions } from '
 import { queueRegistryKey } from './keys.js';
 import { validateName } from './options.js';
 import { Queue, type QueueCounts } from './queue.js';
+import { deleteQueue, type DeleteQueueOptions } from './queue-delete.js';
 
 /** One queue as an overview shows it. */
 export interface QueueOverview {
@@ -50,6 +51,14 @@ export class QueueRegistry {
         return { name, paused, counts, throughput: { ...finished, jobsPerSecond } };
       }),
     );
+  }
+
+  /**
+   * Deletes a queue and every key of it, in bounded steps, and forgets its name; see
+   * deleteQueue. Refused while it has work or workers unless `force`. Returns the keys deleted.
+   */
+  async delete(name: string, options: DeleteQueueOptions = {}): Promise<number> {
+    return deleteQueue(this.connection.redis, this.prefix, name, options);
   }
 
   async close(): Promise<void> {

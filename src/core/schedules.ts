@@ -90,9 +90,13 @@ export class Schedules {
     return this.write(name, buildDefinition(spec, now), 'add', null, now);
   }
 
-  /** Changes some fields of a schedule; the next run is kept unless the timing changed. */
-  async update(name: string, patch: Partial<ScheduleSpec>): Promise<Schedule> {
-    return this.change(name, (spec) => ({ ...spec, ...patch }));
+  /**
+   * Changes some fields of a schedule and keeps the others; the next run is kept unless the
+   * timing changed. `patch` may be a function of the current definition (e.g. to merge job
+   * options), applied again if the schedule changed meanwhile.
+   */
+  async update(name: string, patch: Partial<ScheduleSpec> | ((current: ScheduleSpec) => Partial<ScheduleSpec>)): Promise<Schedule> {
+    return this.change(name, (spec) => ({ ...spec, ...(typeof patch === 'function' ? patch(spec) : patch) }));
   }
 
   /** Stops firing; history and definition stay. */

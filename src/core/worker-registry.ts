@@ -13,9 +13,18 @@ export interface WorkerRegistrationOptions {
    * SIGKILLed worker disappears after it), in ms. Default 30,000; at least twice heartbeatMs.
    */
   timeoutMs?: number;
+  /**
+   * When the number of busy slots changes, the entry is written again within about this long
+   * (and at most once per this long), so listings show it without waiting for the heartbeat, in
+   * ms. Default 1,000: an idle worker writes nothing more, a busy one at most one SET a second.
+   */
+  busyUpdateMs?: number;
 }
 
 export const DEFAULT_WORKER_HEARTBEAT_MS = 10_000;
+export const DEFAULT_BUSY_UPDATE_MS = 1000;
+/** How often the busy count is looked at (in memory; Redis is written only on a change). */
+const BUSY_CHECK_MS = 100;
 export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 const RE_ADD_EVERY = 6;
 
@@ -27,7 +36,7 @@ export interface LiveWorker {
   host: string;
   pid: number;
   concurrency: number;
-  /** Jobs running at the last heartbeat. */
+  /** Jobs running, as of the last write (a change is written within about a second). */
   busy: number;
   startedAt: Date;
   lastHeartbeatAt: Date;
@@ -52,10 +61,14 @@ export class WorkerRegistration {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly heartbeatMs: number;
   private readonly timeoutMs: number;
+  private readonly busyUpdateMs: number;
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  private writing = false;
+  private busyTimer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
   private beats = 0;
+  private writtenBusy = 0;
+  private writtenAt = 0;
 
   constructor(
     private readonly handle: QueueHandle,
@@ -65,6 +78,10 @@ export class WorkerRegistration {
   ) {
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_WORKER_HEARTBEAT_MS;
     this.timeoutMs = options.timeoutMs ?? Math.max(DEFAULT_WORKER_TIMEOUT_MS, 3 * this.heartbeatMs);
+    this.busyUpdateMs = options.busyUpdateMs ?? DEFAULT_BUSY_UPDATE_MS;
+    if (!Number.isInteger(this.busyUpdateMs) || this.busyUpdateMs < 0) {
+      throw new ValidationError('registration.busyUpdateMs must be a whole number of at least 0');
+    }
     if (!Number.isInteger(this.heartbeatMs) || this.heartbeatMs < 50) {
       throw new ValidationError('registration.heartbeatMs must be a whole number of at least 50');
     }
@@ -84,12 +101,25 @@ export class WorkerRegistration {
     }
     this.timer ??= setInterval(() => void this.refresh(), this.heartbeatMs);
     this.timer.unref();
+    this.busyTimer ??= setInterval(() => this.busyChanged(), Math.min(BUSY_CHECK_MS, Math.max(10, this.busyUpdateMs)));
+    this.busyTimer.unref();
+  }
+
+  /** Writes the entry early when the busy count changed, at most once per busyUpdateMs. */
+  private busyChanged(): void {
+    if (this.busy() === this.writtenBusy || Date.now() - this.writtenAt < this.busyUpdateMs) return;
+    if (this.handle.redis.status !== 'ready') return;
+    void this.write(false);
   }
 
   /** Removes the entry at once, so a closed worker leaves listings without waiting for the timeout. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.busyTimer);
     this.timer = undefined;
+    this.busyTimer = undefined;
+    // a write still on its way would bring the entry back after the delete
+    await this.writing;
     // With Redis down, waiting to delete would only delay shutdown; the entry expires by itself.
     if (this.handle.redis.status !== 'ready') return;
     try {
@@ -100,33 +130,36 @@ export class WorkerRegistration {
     }
   }
 
-  private async refresh(): Promise<void> {
+  private refresh(): Promise<void> {
+    this.beats += 1;
+    // A lister forgets the id of an expired entry (a worker cut off from Redis past its
+    // timeout); re-adding it every sixth beat brings such a worker back into listings.
+    return this.write(this.beats % RE_ADD_EVERY === 0);
+  }
+
+  private write(reAdd: boolean): Promise<void> {
     // While Redis is down a write waits in the offline queue; do not pile more behind it.
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      // A lister forgets the id of an expired entry (a worker cut off from Redis past its
-      // timeout); re-adding it every sixth beat brings such a worker back into listings.
-      this.beats += 1;
-      if (this.beats % RE_ADD_EVERY === 0) {
-        await this.handle.call((r) => r.pipeline().set(...this.entry()).sadd(this.handle.keys.workers, this.id).exec());
-      } else {
-        await this.handle.call((r) => r.set(...this.entry()));
-      }
-    } catch {
-      // Retried at the next heartbeat.
-    } finally {
-      this.writing = false;
-    }
+    if (this.writing) return this.writing;
+    const k = this.handle.keys;
+    const sent = reAdd
+      ? this.handle.call((r) => r.pipeline().set(...this.entry()).sadd(k.workers, this.id).exec())
+      : this.handle.call((r) => r.set(...this.entry()));
+    this.writing = sent.then(
+      () => undefined,
+      () => undefined, // retried at the next heartbeat
+    ).finally(() => (this.writing = undefined));
+    return this.writing;
   }
 
   private entry(): [key: string, value: string, px: 'PX', ttl: number] {
+    this.writtenBusy = this.busy();
+    this.writtenAt = Date.now();
     const stored: StoredWorker = {
       id: this.id,
       host: hostname(),
       pid: process.pid,
       concurrency: this.concurrency,
-      busy: this.busy(),
+      busy: this.writtenBusy,
       startedAt: this.startedAt,
       heartbeatAt: Date.now(),
     };

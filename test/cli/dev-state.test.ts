@@ -33,7 +33,7 @@ function writeState(state: Record<string, unknown>): void {
 }
 
 const redisOf = async (env: NodeJS.ProcessEnv = {}, flags: { redis?: string } = {}): Promise<string> =>
-  (await CliContext.open(flags, env, cwd)).config.redis;
+  (await CliContext.open({}, flags, env, cwd)).config.redis;
 
 describe('the Redis URL of a running jobs dev', () => {
   it('ranks between the config file and the default', () => {

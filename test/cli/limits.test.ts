@@ -1,5 +1,5 @@
-// The CLI's flags for limits the library has: the payload size (enqueue --max-payload), the
-// retention of finished jobs (worker --keep-finished, --keep-finished-for) and where the
+// The CLI's flags for limits the library has: the payload size (enqueue --max-payload-bytes), the
+// retention of finished jobs (worker --retention-count, --retention-age) and where the
 // metrics server listens (worker --metrics-host, default 127.0.0.1).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -35,7 +35,7 @@ function setup(): { queue: Queue; cli: CliOptions } {
   return { queue, cli: { redis: redis.url, queue: name } };
 }
 
-describe('jobs enqueue --max-payload <bytes>', () => {
+describe('jobs enqueue --max-payload-bytes <bytes>', () => {
   const file = (name: string, bytes: number): string => {
     const path = join(dir, name);
     writeFileSync(path, JSON.stringify({ blob: 'x'.repeat(bytes - 11) }));
@@ -49,9 +49,9 @@ describe('jobs enqueue --max-payload <bytes>', () => {
     const refused = await runCli(['enqueue', 'echo', '--payload', big], cli);
     expect(await takeSnapshot(admin)).toEqual(before);
     expect(refused.code).toBe(2);
-    expect(refused.stderr.trim()).toMatch(/^jobs: payload of a "echo" job is 1500000 bytes, over the 1048576-byte limit; .*raise the limit with --max-payload <bytes>; nothing was enqueued$/);
+    expect(refused.stderr.trim()).toMatch(/^jobs: payload of a "echo" job is 1500000 bytes, over the 1048576-byte limit; .*raise the limit with --max-payload-bytes <size> \(e\.g\. 2mb\); nothing was enqueued$/);
 
-    const accepted = await runCli(['enqueue', 'echo', '--payload', big, '--max-payload', '2000000'], cli);
+    const accepted = await runCli(['enqueue', 'echo', '--payload', big, '--max-payload-bytes', '2000000'], cli);
     expect(accepted.code).toBe(0);
     const job = await queue.requireJob(accepted.stdout.trim());
     expect(JSON.stringify(job.payload)).toHaveLength(1_500_000);
@@ -60,29 +60,29 @@ describe('jobs enqueue --max-payload <bytes>', () => {
   it('takes a lower limit too, for --data and every --ndjson line', async () => {
     const { cli } = setup();
     const before = await takeSnapshot(admin);
-    const data = await runCli(['enqueue', 'echo', '--data', JSON.stringify({ blob: 'x'.repeat(100) }), '--max-payload', '50'], cli);
+    const data = await runCli(['enqueue', 'echo', '--data', JSON.stringify({ blob: 'x'.repeat(100) }), '--max-payload-bytes', '50'], cli);
     expect(data.code).toBe(2);
     expect(data.stderr).toMatch(/over the 50-byte limit/);
     const lines = join(dir, 'lines.ndjson');
     writeFileSync(lines, `{"n":1}\n${JSON.stringify({ blob: 'x'.repeat(100) })}\n`);
-    const bulk = await runCli(['enqueue', 'echo', '--ndjson', lines, '--max-payload', '50'], cli);
+    const bulk = await runCli(['enqueue', 'echo', '--ndjson', lines, '--max-payload-bytes', '50'], cli);
     expect(bulk.code).toBe(2);
     expect(bulk.stderr).toMatch(/^jobs: --ndjson line 2: payload .* over the 50-byte limit/);
     expect(await takeSnapshot(admin)).toEqual(before);
   });
 });
 
-describe('jobs worker --keep-finished <count> / --keep-finished-for <duration>', () => {
+describe('jobs worker --retention-count <count> / --retention-age <duration>', () => {
   it('keeps only the newest succeeded jobs; 0 keeps none', async () => {
     const { queue, cli } = setup();
     const ids = (await queue.enqueueMany(Array.from({ length: 5 }, () => ({ type: 'echo' })))).map((r) => r.id);
-    const kept = await runCli(['worker', '--handlers', HANDLERS_FIXTURE, '--drain', '--keep-finished', '2'], cli);
+    const kept = await runCli(['worker', '--handlers', HANDLERS_FIXTURE, '--drain', '--retention-count', '2'], cli);
     expect(kept.code).toBe(0);
     expect((await queue.counts()).success).toBe(2);
     expect(await Promise.all(ids.map(async (id) => (await queue.getJob(id))?.status ?? null))).toEqual([null, null, null, 'success', 'success']);
 
     const { id } = await queue.enqueue('echo');
-    const none = await runCli(['worker', '--handlers', HANDLERS_FIXTURE, '--drain', '--keep-finished', '0', '--json'], cli);
+    const none = await runCli(['worker', '--handlers', HANDLERS_FIXTURE, '--drain', '--retention-count', '0', '--json'], cli);
     expect(none.code).toBe(0);
     expect(ndjson<{ event: string; id?: string; status?: string }>(none.stdout)).toContainEqual(expect.objectContaining({ event: 'attempt', id, status: 'success' }));
     expect(await queue.getJob(id)).toBeNull();
@@ -90,7 +90,7 @@ describe('jobs worker --keep-finished <count> / --keep-finished-for <duration>',
 
   it('removes succeeded jobs older than the age given', async () => {
     const { queue, cli } = setup();
-    const worker = startCli(['worker', '--handlers', HANDLERS_FIXTURE, '--keep-finished-for', '1s'], cli);
+    const worker = startCli(['worker', '--handlers', HANDLERS_FIXTURE, '--retention-age', '1s'], cli);
     closers.push(() => {
       worker.kill('SIGKILL');
     });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root; the tests run the built binary from here. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const bin = (name: 'jobs' | 'jobsctl' = 'jobs'): string => `${ROOT}bin/${name}.js`;
+export const BIN = bin('jobs');
 export const HANDLERS_FIXTURE = 'test/fixtures/cli-handlers.mjs';
 
 if (!existsSync(`${ROOT}dist/cli/main.js`)) {
@@ -30,10 +31,10 @@ export interface CliOptions {
   bin?: 'jobs' | 'jobsctl';
 }
 
-function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
+export function cliEnv(options: CliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   // Never let the developer's own settings leak in (or reach a Redis on 6379).
-  for (const name of ['REDIS_URL', 'JOBS_QUEUE', 'JOBS_PREFIX']) delete env[name];
+  for (const name of Object.keys(env)) if (name === 'REDIS_URL' || name.startsWith('JOBS_')) delete env[name];
   if (options.redis !== undefined) env.REDIS_URL = options.redis;
   if (options.queue !== undefined) env.JOBS_QUEUE = options.queue;
   if (options.prefix !== undefined) env.JOBS_PREFIX = options.prefix;

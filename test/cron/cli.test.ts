@@ -48,7 +48,8 @@ describe('jobs cron (built binary)', () => {
     expect(again.stderr).toMatch(/already exists; pass --update/);
     const updated = await jobs(q, 'cron', 'add', 'nightly', '--schedule', '0 4 * * *', '--tz', 'Europe/Berlin', '--type', 'report', '--update', '--json');
     expect(updated.code, updated.stderr).toBe(0);
-    expect(json<{ cron: string; overlap: string }>(updated)).toMatchObject({ cron: '0 4 * * *', overlap: 'allow' });
+    // --update changes only what it is given: the overlap policy, payload and options stay
+    expect(json<{ cron: string; overlap: string }>(updated)).toMatchObject({ cron: '0 4 * * *', overlap: 'skip', payload: { to: 'ops' }, options: { maxAttempts: 5 } });
 
     const list = await jobs(q, 'cron', 'list', '--json');
     expect(list.code).toBe(0);

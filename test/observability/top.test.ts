@@ -85,7 +85,8 @@ describe('jobs top', () => {
     const cli = { redis: redis.url, prefix };
     const plain = await runCli(['top'], cli);
     expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(new RegExp(`${idle}\\s*│ 3\\s*│ 1\\s*│ 0`));
+    // not a terminal: tab-separated rows
+    expect(plain.stdout).toMatch(new RegExp(`^${idle}\t3\t1\t0\t`, 'm'));
     expect(plain.stdout).toMatch(/1 live worker/);
     const { json } = await runJson<{ queues: { name: string; dlq: number; counts: { success: number } }[]; workers: unknown[] }>(['top'], cli);
     expect(json.queues.find((q) => q.name === busy)).toMatchObject({ dlq: 1, counts: { success: 2 } });

@@ -4,8 +4,9 @@ import { InvalidStateError, JobsError } from '../../core/errors.js';
 import { action } from '../context.js';
 import { UsageError } from '../errors.js';
 import { duration, wholeNumber } from '../parse.js';
+import { examples } from '../help.js';
 import { plural } from '../text.js';
-import { printJob } from './jobs.js';
+import { printJob, shortTime } from './jobs.js';
 
 /** A job that exists but is not dead-lettered is "not found" in the dead-letter queue (exit 3). */
 async function notInDlqAsNotFound<T>(queue: string, work: () => Promise<T>): Promise<T> {
@@ -24,32 +25,38 @@ export function registerDlqCommands(program: Command): void {
   const dlq = program
     .command('dlq')
     .description('the dead-letter queue: jobs that failed for good')
-    .addHelpText('after', '\nExamples:\n  jobs dlq list\n  jobs dlq retry 17 18\n  jobs dlq purge --older-than 7d --yes');
+    .addHelpText('after', examples('jobs dlq list', 'jobs dlq retry 17 18', 'jobs dlq purge --older-than 7d --yes'));
 
   dlq
     .command('list')
-    .description('failed jobs, oldest failure first')
+    .description('failed jobs, oldest failure first, a page at a time')
     .option('--type <type>', 'only jobs of this type')
     .option('--limit <n>', 'at most this many jobs', wholeNumber(1), 50)
     .option('--offset <n>', 'skip this many jobs', wholeNumber(0), 0)
-    .addHelpText('after', '\nExamples:\n  jobs dlq list\n  jobs dlq list --type webhook --limit 10 --json')
+    .option('-q, --quiet', 'print only the ids, one per line')
+    .addHelpText('after', examples('jobs dlq list', 'jobs dlq list --type webhook --limit 10 --json', 'jobs dlq list --type webhook -q | xargs jobs dlq retry'))
     .action(
       action(async (ctx, flags: { type?: string; limit: number; offset: number }) => {
         const queue = ctx.queue();
         const jobs = await queue.deadLetters.list({ limit: flags.limit, offset: flags.offset, ...(flags.type ? { type: flags.type } : {}) });
+        if (ctx.out.ids(jobs.map((job) => job.id))) return;
         ctx.out.data(jobs.map((job) => ctx.out.job(job)));
-        if (jobs.length === 0) return ctx.out.line(`no failed jobs in queue "${queue.name}"`);
-        ctx.out.table(
-          ['id', 'type', 'attempts', 'failed at', 'error'],
-          jobs.map((j) => [j.id, j.type, `${j.attempts}/${j.maxAttempts}`, j.finishedAt?.toISOString() ?? '', ctx.out.color.red((j.error ?? '').slice(0, 60))]),
-        );
+        if (jobs.length === 0) ctx.out.line(`no failed jobs in queue "${queue.name}"${flags.offset > 0 ? ` past offset ${flags.offset}` : ''}`);
+        else {
+          ctx.out.table(
+            ['id', 'type', 'attempts', 'failed at', 'error'],
+            jobs.map((j) => [j.id, j.type, `${j.attempts}/${j.maxAttempts}`, shortTime(j.finishedAt), ctx.out.color.red(j.error ?? '')]),
+          );
+        }
+        const total = flags.type === undefined ? await queue.deadLetters.size() : undefined;
+        ctx.out.pageFooter({ offset: flags.offset, shown: jobs.length, total, limit: flags.limit });
       }),
     );
 
   dlq
     .command('show <id>')
     .description('everything about one failed job, with its last error and stack')
-    .addHelpText('after', '\nExample:\n  jobs dlq show 17 --json')
+    .addHelpText('after', examples('jobs dlq show 17', 'jobs dlq show 17 --json'))
     .action(
       action(async (ctx, id: string) => {
         const queue = ctx.queue();
@@ -65,7 +72,7 @@ export function registerDlqCommands(program: Command): void {
     .option('--all', 'retry every failed job (asks first; --yes outside a terminal)')
     .option('--type <type>', 'with --all: only jobs of this type')
     .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', '\nExamples:\n  jobs dlq retry 17 18\n  jobs dlq retry --all --type webhook --yes')
+    .addHelpText('after', examples('jobs dlq retry 17 18', 'jobs dlq retry --all --type webhook --yes'))
     .action(
       action(async (ctx, ids: string[], flags: { all?: boolean; type?: string; yes?: boolean }) => {
         if (flags.all && ids.length > 0) throw new UsageError('give job ids or --all, not both');
@@ -92,7 +99,7 @@ export function registerDlqCommands(program: Command): void {
     .option('--older-than <duration>', 'only jobs that failed more than this long ago (e.g. 7d)', duration)
     .option('--all', 'every failed job')
     .option('-y, --yes', 'do not ask for confirmation')
-    .addHelpText('after', '\nExamples:\n  jobs dlq purge --older-than 30d\n  jobs dlq purge --all --yes --json')
+    .addHelpText('after', examples('jobs dlq purge --older-than 30d', 'jobs dlq purge --all --yes --json'))
     .action(
       action(async (ctx, flags: { olderThan?: number; all?: boolean; yes?: boolean }) => {
         if (flags.all && flags.olderThan !== undefined) throw new UsageError('give --all or --older-than, not both');

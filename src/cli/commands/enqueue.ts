@@ -3,8 +3,9 @@ import { parseDuration } from '../../core/duration.js';
 import { JobNotFoundError, JobsError, PayloadTooLargeError } from '../../core/errors.js';
 import type { RemovedOutcome } from '../../core/idempotency.js';
 import type { Backoff, Job } from '../../core/job.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options.js';
+import { encodeJob, type EnqueueOptions, type JobSpec } from '../../core/options.js';
 import type { Queue } from '../../core/queue.js';
+import { settingHelp } from '../config-help.js';
 import { action, type CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { parseJson, readInput, readPayloadFlags } from '../input.js';
@@ -27,10 +28,7 @@ interface EnqueueFlags {
   key?: string;
   wait?: boolean;
   waitTimeout?: number;
-  maxPayload?: number;
 }
-
-const maxPayloadOf = (flags: EnqueueFlags): number => flags.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES;
 
 /** Jobs per enqueueMany call in --ndjson mode: one script call each, and one progress step. */
 const NDJSON_BATCH = 1000;
@@ -76,7 +74,7 @@ function checkSpec(spec: JobSpec, maxPayloadBytes: number, where = ''): void {
     encodeJob(spec, maxPayloadBytes);
   } catch (error) {
     if (error instanceof PayloadTooLargeError) {
-      const raise = 'raise the limit with --max-payload <bytes>';
+      const raise = 'raise the limit with --max-payload-bytes <size> (e.g. 2mb)';
       throw new UsageError(`${where}${new PayloadTooLargeError(error.jobType, error.bytes, error.limit, raise).message}; nothing was enqueued`);
     }
     if (error instanceof JobsError) throw new UsageError(`${where}${error.message}; nothing was enqueued`);
@@ -130,7 +128,7 @@ function reportRemoved(ctx: CliContext, report: EnqueueReport, outcome: RemovedO
 
 async function enqueueOne(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags): Promise<0 | 1> {
   const spec: JobSpec = { type, payload: await singlePayload(flags), options: enqueueOptions(flags) };
-  checkSpec(spec, maxPayloadOf(flags));
+  checkSpec(spec, ctx.config.maxPayloadBytes);
   const { id, duplicate } = await queue.enqueue(spec.type, spec.payload, spec.options);
   const report: EnqueueReport = { id, queue: queue.name, type, duplicate };
   // A duplicate points at an earlier job, which may have moved on since, or finished and been deleted.
@@ -170,7 +168,7 @@ function parseNdjson(text: string, type: string, options: EnqueueOptions, maxPay
 }
 
 async function enqueueNdjson(ctx: CliContext, queue: Queue, type: string, flags: EnqueueFlags, path: string): Promise<void> {
-  const specs = parseNdjson(await readInput(path, '--ndjson'), type, enqueueOptions(flags), maxPayloadOf(flags));
+  const specs = parseNdjson(await readInput(path, '--ndjson'), type, enqueueOptions(flags), ctx.config.maxPayloadBytes);
   const bar = new ProgressBar(specs.length, `enqueue ${type}`);
   const ids: string[] = [];
   let duplicates = 0;
@@ -196,7 +194,7 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--data <json>', 'the payload as JSON (default {})')
     .option('--payload <file>', 'read the payload from a JSON file (- for stdin)')
     .option('--ndjson <file>', 'enqueue one job per line of this NDJSON file (- for stdin), in bulk')
-    .option('--delay <duration>', 'run no sooner than this from now (e.g. 10s, 5m)', duration)
+    .option('--delay <duration>', 'run no sooner than this from now (e.g. 10s, 5m, 1h30m)', duration)
     .option('--at <time>', 'run no sooner than this ISO-8601 time', isoTime)
     .option('--priority <n>', '0..1000, higher runs first (default 0)', wholeNumber(0))
     .option('--max-attempts <n>', 'attempts before the job is dead-lettered (default 3)', wholeNumber(1))
@@ -205,7 +203,7 @@ export function registerEnqueueCommand(program: Command): void {
     .option('--key <key>', 'idempotency key: enqueueing again with it returns the first job')
     .option('--wait', 'wait for the job to finish and exit like `jobs wait`')
     .option('--wait-timeout <duration>', 'with --wait: give up after this long (exit 5)', duration)
-    .option('--max-payload <bytes>', `largest payload accepted, as JSON bytes (default ${DEFAULT_MAX_PAYLOAD_BYTES})`, wholeNumber(1))
+    .option('--max-payload-bytes <size>', settingHelp('maxPayloadBytes', 'largest payload accepted, in bytes (512kb, 2mb)'))
     .addHelpText(
       'after',
       [
@@ -221,7 +219,7 @@ export function registerEnqueueCommand(program: Command): void {
     .action(
       action(async (ctx, type: string, flags: EnqueueFlags) => {
         checkFlags(flags);
-        const queue = ctx.queue(undefined, { maxPayloadBytes: maxPayloadOf(flags) });
+        const queue = ctx.queue();
         if (flags.ndjson !== undefined) return enqueueNdjson(ctx, queue, type, flags, flags.ndjson);
         return enqueueOne(ctx, queue, type, flags);
       }),

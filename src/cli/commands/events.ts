@@ -3,6 +3,7 @@ import { DEFAULT_EVENTS_CAP, EVENT_NAMES, type EventName, type JobEvent } from '
 import { parseDuration } from '../../core/duration.js';
 import { tailEvents } from '../../observability/event-tail.js';
 import { action, type CliContext } from '../context.js';
+import { examples } from '../help.js';
 import type { Output } from '../output.js';
 import { wholeNumber } from '../parse.js';
 
@@ -143,7 +144,7 @@ export function registerEventsCommands(program: Command): void {
     .command('enable')
     .description('write the queue\'s state changes to its event stream (capped; costs one stream entry per change)')
     .option('--cap <n>', 'keep about this many of the newest events', wholeNumber(1), DEFAULT_EVENTS_CAP)
-    .addHelpText('after', '\nExample:\n  jobs events enable --queue emails --cap 50000')
+    .addHelpText('after', examples('jobs events enable --queue emails --cap 50000', 'jobs events enable --json'))
     .action(
       action(async (ctx, flags: { cap: number }) => {
         const queue = ctx.queue();
@@ -156,7 +157,7 @@ export function registerEventsCommands(program: Command): void {
   events
     .command('disable')
     .description('stop writing events for the queue (stored ones stay until trimmed)')
-    .addHelpText('after', '\nExample:\n  jobs events disable --queue emails')
+    .addHelpText('after', examples('jobs events disable --queue emails', 'jobs events disable --json'))
     .action(
       action(async (ctx) => {
         const queue = ctx.queue();
@@ -169,6 +170,7 @@ export function registerEventsCommands(program: Command): void {
   events
     .command('status')
     .description('whether events are on for the queue')
+    .addHelpText('after', examples('jobs events status --queue emails', 'jobs events status --json'))
     .action(
       action(async (ctx) => {
         const queue = ctx.queue();

@@ -2,52 +2,91 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import type { Job } from '../../core/job.js';
 import type { ListState } from '../../core/listing.js';
+import type { Queue, QueueCounts } from '../../core/queue.js';
 import { action } from '../context.js';
 import { EXIT } from '../errors.js';
+import { examples } from '../help.js';
 import type { Output } from '../output.js';
 import { duration, listState, wholeNumber } from '../parse.js';
 import { waitForJob } from '../wait.js';
 
-/** `jobs list`, `jobs show`, `jobs cancel`, `jobs wait`: inspect and steer single jobs. */
+/** A listed job with the state it was listed under (a pending job due later is `scheduled`). */
+interface ListedJob {
+  job: Job;
+  state: ListState;
+}
+
+/** One page across several states (in order), with the total when it is known cheaply. */
+async function listPage(queue: Queue, states: ListState[], page: { type?: string; offset: number; limit: number }): Promise<{ rows: ListedJob[]; total: number | undefined }> {
+  if (page.type !== undefined) {
+    // a type filter has no counter: read up to the page's end in each state and cut
+    const upTo = { type: page.type, offset: 0, limit: page.offset + page.limit };
+    const all: ListedJob[] = [];
+    for (const state of states) for (const job of await queue.list(state, upTo)) all.push({ job, state });
+    return { rows: all.slice(page.offset, page.offset + page.limit), total: undefined };
+  }
+  // counts() counts each state as list() lists it, so whole states can be skipped unread
+  const counts: QueueCounts = await queue.counts();
+  const rows: ListedJob[] = [];
+  let skip = page.offset;
+  for (const state of states) {
+    const total = counts[state];
+    if (skip >= total) {
+      skip -= total;
+      continue;
+    }
+    if (rows.length < page.limit) {
+      for (const job of await queue.list(state, { offset: skip, limit: page.limit - rows.length })) rows.push({ job, state });
+    }
+    skip = 0;
+  }
+  return { rows, total: states.reduce((sum, state) => sum + counts[state], 0) };
+}
+
+/** A time to the second, for tables. */
+export function shortTime(date: Date | null): string {
+  return date ? `${date.toISOString().slice(0, 19)}Z` : '';
+}
+
+/** `jobs list`, `jobs show`, `jobs wait`: inspect single jobs. */
 export function registerJobCommands(program: Command): void {
   program
     .command('list')
     .alias('ls')
-    .description('list jobs by state (pending, scheduled and running by default), oldest first')
+    .description('list jobs by state (pending, scheduled and running by default), oldest first, a page at a time')
     .option('--state <state>', 'pending, scheduled, running, retrying, success, failed or cancelled', listState)
     .option('--type <type>', 'only jobs of this type')
     .option('--limit <n>', 'at most this many jobs', wholeNumber(1), 50)
     .option('--offset <n>', 'skip this many jobs', wholeNumber(0), 0)
-    .addHelpText('after', '\nExamples:\n  jobs list\n  jobs list --state failed --type send-email --limit 10 --json')
+    .option('-q, --quiet', 'print only the ids, one per line')
+    .addHelpText(
+      'after',
+      examples('jobs list', 'jobs list --state failed --type send-email --limit 10 --json', 'jobs list --offset 50', 'jobs list --state cancelled -q | xargs jobs retry'),
+    )
     .action(
       action(async (ctx, opts: { state?: ListState; type?: string; limit: number; offset: number }) => {
         const queue = ctx.queue();
         const states: ListState[] = opts.state ? [opts.state] : ['pending', 'scheduled', 'running'];
-        const page = { limit: opts.limit, offset: opts.offset, ...(opts.type ? { type: opts.type } : {}) };
-        const rows: { job: Job; state: ListState }[] = [];
-        for (const state of states) for (const job of await queue.list(state, page)) rows.push({ job, state });
+        const { rows, total } = await listPage(queue, states, { limit: opts.limit, offset: opts.offset, ...(opts.type ? { type: opts.type } : {}) });
+        if (ctx.out.ids(rows.map(({ job }) => job.id))) return;
         ctx.out.data(rows.map(({ job }) => ctx.out.job(job)));
-        if (rows.length === 0) return ctx.out.line(`no ${states.join(', ')} jobs in queue "${queue.name}"`);
-        ctx.out.table(
-          ['id', 'type', 'status', 'attempts', 'created', 'scheduled for', 'error'],
-          // a pending job due later is shown as scheduled, as counts() and `jobs stats` count it
-          rows.map(({ job: j, state }) => [
-            j.id,
-            j.type,
-            ctx.out.state(state),
-            `${j.attempts}/${j.maxAttempts}`,
-            j.createdAt.toISOString(),
-            j.scheduledFor?.toISOString() ?? '',
-            (j.error ?? '').slice(0, 60),
-          ]),
-        );
+        if (rows.length === 0) {
+          ctx.out.line(`no ${states.join(', ')} jobs in queue "${queue.name}"${opts.offset > 0 ? ` past offset ${opts.offset}` : ''}`);
+        } else {
+          ctx.out.table(
+            ['id', 'type', 'status', 'attempts', 'created', 'scheduled for', 'error'],
+            // a pending job due later is shown as scheduled, as counts() and `jobs stats` count it
+            rows.map(({ job: j, state }) => [j.id, j.type, ctx.out.state(state), `${j.attempts}/${j.maxAttempts}`, shortTime(j.createdAt), shortTime(j.scheduledFor), j.error ?? '']),
+          );
+        }
+        ctx.out.pageFooter({ offset: opts.offset, shown: rows.length, total, limit: opts.limit });
       }),
     );
 
   program
     .command('show <id>')
     .description('everything about one job: payload, attempts, times, last error and stack, result')
-    .addHelpText('after', '\nExample:\n  jobs show 42 --json')
+    .addHelpText('after', examples('jobs show 42', 'jobs show 42 --json'))
     .action(
       action(async (ctx, id: string) => {
         const job = await ctx.queue().requireJob(id);
@@ -57,22 +96,10 @@ export function registerJobCommands(program: Command): void {
     );
 
   program
-    .command('cancel <id>')
-    .description('cancel a pending or retrying job; a running job is asked to stop')
-    .addHelpText('after', '\nExample:\n  jobs cancel 42')
-    .action(
-      action(async (ctx, id: string) => {
-        const outcome = await ctx.queue().cancel(id);
-        ctx.out.data({ id, cancelled: outcome === 'cancelled', requested: outcome === 'requested' });
-        ctx.out.line(outcome === 'cancelled' ? `job ${id} cancelled` : `job ${id} is running; asked it to stop`);
-      }),
-    );
-
-  program
     .command('wait <id>')
     .description('wait for a job to finish: exit 0 on success, 1 on failure or cancel, 5 on timeout')
     .option('--timeout <duration>', 'give up after this long (e.g. 30s)', duration)
-    .addHelpText('after', '\nExample:\n  jobs wait 42 --timeout 2m && echo done')
+    .addHelpText('after', examples('jobs wait 42 --timeout 2m && echo done', 'jobs wait 42 --json'))
     .action(
       action(async (ctx, id: string, opts: { timeout?: number }) => {
         return waitAndReport(ctx.out, await waitForJob(ctx.out, ctx.queue(), id, opts.timeout));

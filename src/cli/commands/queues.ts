@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { QueueRegistry, type QueueOverview } from '../../core/queues.js';
+import { JobsError, QueueBusyError } from '../../core/errors.js';
+import { busyReason } from '../../core/queue-delete.js';
 import { action, type CliContext } from '../context.js';
+import { examples } from '../help.js';
 import type { Output } from '../output.js';
+import { plural } from '../text.js';
 
 /** Opens the registry of the configured prefix for the length of `use`. */
 export async function withRegistry<T>(ctx: CliContext, use: (registry: QueueRegistry) => Promise<T>): Promise<T> {
@@ -40,46 +44,75 @@ export function queueLabel(out: Output, queue: QueueOverview): string {
   return queue.paused ? `${queue.name} ${out.color.yellow('(paused)')}` : queue.name;
 }
 
-/** `jobs queues`, `jobs queue pause|resume <name>`. */
+/** Refuses a queue the prefix does not know (exit 3), unless `create`. */
+async function requireQueue(ctx: CliContext, name: string, create: boolean | undefined): Promise<void> {
+  const known = await withRegistry(ctx, (registry) => registry.has(name));
+  if (!known && !create) {
+    throw new JobsError('NOT_FOUND', `queue "${name}" not found under prefix "${ctx.config.prefix}" (see jobs queues); pass --create to set it up anyway`);
+  }
+}
+
+/** `jobs queues`, `jobs queue pause|resume|delete <name>`. */
 export function registerQueueCommands(program: Command): void {
   program
     .command('queues')
     .description('every queue of the prefix with its counts per state')
-    .addHelpText('after', '\nExamples:\n  jobs queues\n  jobs queues --json | jq \'.[] | select(.counts.failed > 0) | .name\'')
+    .option('-q, --quiet', 'print only the queue names, one per line')
+    .addHelpText('after', examples('jobs queues', "jobs queues --json | jq '.[] | select(.counts.failed > 0) | .name'", 'jobs queues -q'))
     .action(
       action(async (ctx) => {
         const queues = await withRegistry(ctx, (registry) => registry.overview());
+        if (ctx.out.ids(queues.map((q) => q.name))) return;
         ctx.out.data(queues.map(queueToJson));
         if (queues.length === 0) return ctx.out.line(`no queues under prefix "${ctx.config.prefix}" yet (a queue appears on its first enqueue)`);
         ctx.out.table(['queue', ...COUNT_COLUMNS], queues.map((q) => [queueLabel(ctx.out, q), ...countCells(ctx.out, q)]));
       }),
     );
 
-  const queue = program.command('queue').description('pause or resume a queue');
+  const queue = program
+    .command('queue')
+    .description('pause, resume or delete a queue')
+    .addHelpText('after', examples('jobs queue pause emails', 'jobs queue resume emails', 'jobs queue delete old-emails --yes'));
+
+  for (const [verb, description, paused] of [
+    ['pause', 'workers stop claiming jobs of the queue; running jobs finish', true],
+    ['resume', 'let workers claim jobs of the queue again', false],
+  ] as const) {
+    queue
+      .command(`${verb} <name>`)
+      .description(`${description} (an unknown queue exits 3 unless --create)`)
+      .option('--create', 'set up the queue even if it has never been used')
+      .addHelpText('after', examples(`jobs queue ${verb} emails`, `jobs queue ${verb} new-queue --create --json`))
+      .action(
+        action(async (ctx, name: string, flags: { create?: boolean }) => {
+          const target = ctx.queue(name);
+          await requireQueue(ctx, target.name, flags.create);
+          if (paused) await target.pause();
+          else await target.resume();
+          ctx.out.data({ name, paused });
+          ctx.out.line(`queue "${name}" ${paused ? 'paused' : 'resumed'}`);
+        }),
+      );
+  }
 
   queue
-    .command('pause <name>')
-    .description('workers stop claiming jobs of the queue; running jobs finish')
-    .addHelpText('after', '\nExample:\n  jobs queue pause emails')
+    .command('delete <name>')
+    .description('delete a queue and all its jobs, schedules and events; refused while jobs are pending, scheduled, running or retrying or workers are attached, unless --force')
+    .option('--force', 'delete even with jobs waiting or running, or workers attached (stop the workers first)')
+    .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
+    .addHelpText('after', examples('jobs queue delete old-emails', 'jobs queue delete old-emails --force --yes --json'))
     .action(
-      action(async (ctx, name: string) => {
-        const known = await withRegistry(ctx, (registry) => registry.has(name));
-        await ctx.queue(name).pause();
-        if (!known) ctx.out.note(`note: queue "${name}" had no jobs yet; paused it anyway`);
-        ctx.out.data({ name, paused: true });
-        ctx.out.line(`queue "${name}" paused`);
-      }),
-    );
-
-  queue
-    .command('resume <name>')
-    .description('let workers claim jobs of the queue again')
-    .addHelpText('after', '\nExample:\n  jobs queue resume emails')
-    .action(
-      action(async (ctx, name: string) => {
-        await ctx.queue(name).resume();
-        ctx.out.data({ name, paused: false });
-        ctx.out.line(`queue "${name}" resumed`);
+      action(async (ctx, name: string, flags: { force?: boolean; yes?: boolean }) => {
+        const target = ctx.queue(name);
+        await requireQueue(ctx, target.name, false);
+        const busy = flags.force ? undefined : await busyReason(target.handle);
+        if (busy !== undefined) throw new QueueBusyError(name, `${busy}; pass --force to delete it anyway`);
+        const counts = await target.counts();
+        const jobs = counts.pending + counts.scheduled + counts.running + counts.retrying + counts.success + counts.failed + counts.cancelled;
+        await ctx.confirm(`Delete queue "${name}" with its ${plural(jobs, 'job')} for good?`, flags.yes);
+        const keys = await withRegistry(ctx, (registry) => registry.delete(name, { force: Boolean(flags.force) }));
+        ctx.out.data({ name, deleted: true, keys });
+        ctx.out.line(`queue "${name}" deleted (${plural(keys, 'key')})`);
       }),
     );
 }

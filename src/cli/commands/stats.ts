@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import type { QueueOverview } from '../../core/queues.js';
 import { action, type CliContext } from '../context.js';
+import { examples } from '../help.js';
 import { duration } from '../parse.js';
 import { COUNT_COLUMNS, countCells, queueLabel, withRegistry } from './queues.js';
 
@@ -69,8 +70,8 @@ export function registerStatsCommand(program: Command): void {
     .command('stats')
     .description('counts per state for every queue, and jobs finished per second over the last minute')
     .option('--watch', 'refresh until Ctrl-C (in place on a terminal; one JSON object per line with --json)')
-    .option('--interval <duration>', 'with --watch: time between refreshes', duration, 2000)
-    .addHelpText('after', '\nExamples:\n  jobs stats\n  jobs stats --watch --interval 1s\n  jobs stats --json | jq \'.queues[].counts.failed\'')
+    .addOption(new Option('--interval <duration>', 'with --watch: time between refreshes').argParser(duration).default(2000, '2s'))
+    .addHelpText('after', examples('jobs stats', 'jobs stats --watch --interval 1s', "jobs stats --json | jq '.queues[].counts.failed'"))
     .action(
       action(async (ctx, flags: StatsFlags) => {
         if (flags.watch) return watch(ctx, Math.max(flags.interval, 100));

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createRedis, ensureConnected, redactUrl } from '../../core/connection.js';
 import { formatDuration } from '../../core/duration.js';
 import { action, type CliContext } from '../context.js';
@@ -158,7 +158,7 @@ export function registerTopCommand(program: Command): void {
   program
     .command('top')
     .description('live view of every queue: counts, jobs/s in and out, p50/p95 run time, DLQ, workers, running jobs')
-    .option('--interval <duration>', 'time between refreshes', duration, 1000)
+    .addOption(new Option('--interval <duration>', 'time between refreshes').argParser(duration).default(1000, '1s'))
     .addHelpText(
       'after',
       [

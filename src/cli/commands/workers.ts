@@ -3,6 +3,7 @@ import { formatDuration } from '../../core/duration.js';
 import type { LiveWorker } from '../../core/worker-registry.js';
 import { liveWorkersOfPrefix } from '../../observability/workers.js';
 import { action } from '../context.js';
+import { examples } from '../help.js';
 
 /** A worker as `jobs workers --json` prints it. */
 export interface WorkerJson {
@@ -40,13 +41,15 @@ export function ago(date: Date, now = Date.now()): string {
 export function registerWorkersCommand(program: Command): void {
   program
     .command('workers')
-    .description('live workers of every queue (a worker drops out when its heartbeat is older than its timeout, 30 s by default)')
+    .description('live workers of every queue with their busy slots (a worker drops out when its heartbeat is older than its timeout, 30s by default)')
     .option('--queues <a,b>', 'only workers of these queues', (value: string) => value.split(',').map((name) => name.trim()).filter(Boolean))
-    .addHelpText('after', '\nExamples:\n  jobs workers\n  jobs workers --queues emails,webhooks\n  jobs workers --json | jq \'map(.busy) | add\'')
+    .option('-q, --quiet', 'print only the worker ids, one per line')
+    .addHelpText('after', examples('jobs workers', 'jobs workers --queues emails,webhooks', "jobs workers --json | jq 'map(.busy) | add'"))
     .action(
       action(async (ctx, flags: { queues?: string[] }) => {
         const all = await liveWorkersOfPrefix({ connection: ctx.config.redis, prefix: ctx.config.prefix });
         const workers = flags.queues ? all.filter((w) => flags.queues?.includes(w.queue)) : all;
+        if (ctx.out.ids(workers.map((w) => w.id))) return;
         const now = Date.now();
         ctx.out.data(workers.map((w) => workerToJson(w, now)));
         if (workers.length === 0) return ctx.out.line('no live workers');

@@ -12,6 +12,8 @@ const SCRIPTS = {
   purge: 1,
   fire: 10,
   schedule_save: 2,
+  job_retry: 6,
+  job_delete: 8,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
