@@ -1,5 +1,6 @@
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, DEFAULT_RETENTION } from '../core/handle.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/options.js';
+import { parseAllowNetworks } from '../handlers/destination-guard.js';
 import { DEFAULT_METRICS_HOST } from '../observability/metrics-server.js';
 import { duration, flag, list, oneOf, size, text, whole, type RawValue, type ValueParser } from './config-values.js';
 
@@ -51,6 +52,13 @@ export interface Setting<T> {
 /** Raw values by setting name, from flags or the config file. */
 export type ConfigSource = Partial<Record<SettingName, RawValue | undefined>>;
 
+/** A list of CIDRs, checked where it is read so an error names its source. */
+const networks: ValueParser<string> = (raw, where) => {
+  const value = text(raw, where);
+  parseAllowNetworks(value, where);
+  return value;
+};
+
 export const SETTINGS: { readonly [K in SettingName]: Setting<CliConfig[K]> } = {
   redis: { env: 'REDIS_URL', parse: text, default: DEFAULT_REDIS_URL, shown: DEFAULT_REDIS_URL },
   prefix: { env: 'JOBS_PREFIX', parse: text, default: DEFAULT_PREFIX, shown: DEFAULT_PREFIX },
@@ -70,7 +78,7 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<CliConfig[K]> } = 
   allowExec: { env: 'JOBS_ALLOW_EXEC', parse: flag, default: false, shown: 'false' },
   execAllow: { env: 'JOBS_EXEC_ALLOW', parse: list, default: undefined, shown: 'any command' },
   execAllowEnv: { env: 'JOBS_EXEC_ALLOW_ENV', parse: list, default: undefined, shown: 'none' },
-  webhookAllowNetworks: { env: 'JOBS_WEBHOOK_ALLOW_NETWORKS', parse: text, default: undefined, shown: 'none' },
+  webhookAllowNetworks: { env: 'JOBS_WEBHOOK_ALLOW_NETWORKS', parse: networks, default: undefined, shown: 'none' },
   schedules: { env: 'JOBS_SCHEDULES', parse: flag, default: true, shown: 'on' },
   metricsPort: { env: 'JOBS_METRICS_PORT', parse: whole(0, 65_535), default: undefined, shown: 'off' },
   metricsHost: { env: 'JOBS_METRICS_HOST', parse: text, default: DEFAULT_METRICS_HOST, shown: DEFAULT_METRICS_HOST },

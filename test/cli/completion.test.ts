@@ -56,7 +56,7 @@ describe('completion engine', () => {
   };
 
   it('completes commands, subcommands, options and their values', async () => {
-    expect(await words('d')).toEqual(['delete', 'dlq', 'doctor']);
+    expect(await words('d')).toEqual(['delete', 'dlq', 'dev', 'doctor']);
     expect(await words('dlq', '')).toEqual(['list', 'show', 'retry', 'purge']);
     expect(await words('list', '--st')).toEqual(['--state']);
     expect(await words('list', '--state', 'r')).toEqual(['running', 'retrying']);
@@ -89,7 +89,7 @@ describe('completion engine', () => {
 
 describe('jobs completion bash', () => {
   it('offers commands, option values and file names through the sourced script', () => {
-    expect(bashComplete(['d'])).toEqual(['delete', 'dlq', 'doctor']);
+    expect(bashComplete(['d'])).toEqual(['delete', 'dlq', 'dev', 'doctor']);
     expect(bashComplete(['list', '--state', 'r'])).toEqual(['running', 'retrying']);
     expect(bashComplete(['enqueue', 'x', '--payload', 'package.j'])).toEqual(['package.json']);
   }, 120_000);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { action, type CliContext } from '../context.js';
 import { enqueueDemo, type DemoSummary } from '../dev/demo.js';
 import { demoHandlers } from '../dev/demo-handlers.js';
@@ -116,7 +116,7 @@ export function registerDevCommand(program: Command): void {
     .option('--fresh', 'delete the data of earlier runs (./.jobs/redis) and start empty')
     .option('--handlers <module>', 'JS module whose default export maps job type to handler; reloaded when the file changes')
     .option('--concurrency <n>', 'jobs run at once per queue', wholeNumber(1), 4)
-    .option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, wait this long for running jobs before stopping Redis', duration, 10_000)
+    .addOption(new Option('--shutdown-timeout <duration>', 'on SIGINT/SIGTERM, wait this long for running jobs before stopping Redis').argParser(duration).default(10_000, '10s'))
     .option('--allow-exec', 'enable the built-in exec handler (runs commands; off by default)')
     .option('--exec-allow <cmd,...>', 'with --allow-exec: only these commands may run', commaList)
     .option('--log-format <format>', 'pretty or json (one object per line); default pretty on a terminal, json otherwise', logFormat)
