@@ -1,17 +1,12 @@
 // Runs before `prepare` builds dist/. `npm link` or `npm install -g .` in a fresh clone runs
 // prepare without installing the clone's own dependencies first, so tsc is missing (and the
 // linked CLI would miss its libraries): say the order instead of failing with "tsc: not found".
-import { createRequire } from 'node:module';
+// Checked by file, not by require.resolve: a package's "exports" may hide its package.json.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const missing = ['typescript', 'commander'].filter((name) => {
-  try {
-    require.resolve(`${name}/package.json`);
-    return false;
-  } catch {
-    return true;
-  }
-});
+const root = fileURLToPath(new URL('../', import.meta.url));
+const missing = ['typescript', 'commander'].filter((name) => !existsSync(`${root}node_modules/${name}/package.json`));
 if (missing.length > 0) {
   process.stderr.write(
     `jobs: cannot build dist/: this clone has no node_modules (${missing.join(', ')} missing).\n` +
