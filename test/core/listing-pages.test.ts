@@ -101,8 +101,9 @@ describe('one vocabulary: list and counts agree on every state', () => {
     const table = await runJson<JobJson[]>(['list'], cli);
     expect(table.json.map((j) => j.id)).toEqual([now, later]);
     const text = await runCli(['list'], cli);
-    const row = text.stdout.split('\n').find((line) => line.includes(` ${later} `));
-    expect(row).toMatch(/│ scheduled /);
+    // piped, the table is tab-separated: id, type, status, ...
+    const row = text.stdout.split('\n').map((line) => line.split('\t')).find((cells) => cells[0] === later);
+    expect(row?.[2]).toBe('scheduled');
   });
 });
 
