@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue } from '../../src/index.js';
-import { uniqueQueue, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { HANDLERS_FIXTURE, ndjson, runCli, type CliOptions } from './run-cli.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 function open(): { queue: Queue; cli: CliOptions } {
   const name = uniqueQueue('drain');

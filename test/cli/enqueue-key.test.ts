@@ -2,9 +2,9 @@
 // what is known: the original id, that it finished and was removed, and how it ended; with
 // --wait it exits by that outcome. Nothing is enqueued again.
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, Worker } from '../../src/index.js';
-import { uniqueQueue, until, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, until, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { runCli, runJson, startCli, type CliOptions } from './run-cli.js';
 
 const redis = useRedisServer();
@@ -15,10 +15,7 @@ beforeAll(() => {
 afterAll(async () => {
   await admin.quit();
 });
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 interface EnqueueJson {
   id: string;

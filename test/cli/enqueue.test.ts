@@ -1,18 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue, Worker } from '../../src/index.js';
 import type { JobJson } from '../../src/cli/output.js';
-import { uniqueQueue, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { runCli, runJson, type CliOptions } from './run-cli.js';
 
 const redis = useRedisServer();
 const dir = mkdtempSync(join(tmpdir(), 'jobs-cli-enqueue-'));
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 interface EnqueueJson {
   id: string;

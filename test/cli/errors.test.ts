@@ -1,18 +1,15 @@
 // How the CLI fails: one `jobs: ...` line on stderr (commander's parse errors too), or with
 // --json one {"error":{...}} object on stderr; a timed-out wait still prints the job on stdout.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue } from '../../src/index.js';
 import type { JobJson } from '../../src/cli/output.js';
 import type { ErrorJson } from '../../src/cli/failure.js';
-import { uniqueQueue, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { freePort } from '../helpers/redis-server.js';
 import { runCli, type CliOptions, type CliResult } from './run-cli.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 function setup(): { queue: Queue; cli: CliOptions } {
   const name = uniqueQueue('errors');

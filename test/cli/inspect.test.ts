@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobJson } from '../../src/cli/output.js';
 import { Queue, Worker, type QueueCounts } from '../../src/index.js';
-import { uniqueQueue, until, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, until, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { ndjson, runCli, runJson, startCli, type CliOptions } from './run-cli.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 type Counts = Omit<QueueCounts, 'paused'>;
 interface QueueJson {

@@ -1,15 +1,12 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidStateError, JobNotFoundError, Queue, Worker } from '../../src/index.js';
-import { uniqueQueue, until, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, until, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { takeSnapshot } from '../reliability/support/snapshot.js';
 import { runCli, runJson, type CliOptions } from './run-cli.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 let admin: Redis;
 beforeAll(() => {
   admin = new Redis(redis.url);

@@ -1,17 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue } from '../../src/index.js';
 import { freePort } from '../helpers/redis-server.js';
-import { uniqueQueue, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { HANDLERS_FIXTURE, ndjson, ROOT, runCli } from './run-cli.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 function open(): Queue {
   const queue = new Queue(uniqueQueue('wcfg'), { connection: redis.url });

@@ -1,16 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue, type JobState } from '../../src/index.js';
-import { uniqueQueue, until, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, until, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { HANDLERS_FIXTURE, ndjson, runCli, startCli, type CliOptions } from './run-cli.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 interface WorkerEvent {
   event: 'started' | 'attempt' | 'summary';

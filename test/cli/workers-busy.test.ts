@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue, Worker } from '../../src/index.js';
-import { uniqueQueue, until, useRedisServer } from '../helpers/fixtures.js';
+import { uniqueQueue, until, useClosers, useRedisServer } from '../helpers/fixtures.js';
 import { runJson } from './run-cli.js';
 
 const redis = useRedisServer();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()?.();
-});
+const closers = useClosers();
 
 interface WorkerJson {
   id: string;

@@ -22,6 +22,15 @@ export function useRedisServer(options: ConstructorParameters<typeof RedisServer
   return server;
 }
 
+/** Cleanups a test registers (queues, workers, processes), run after each test, newest first. */
+export function useClosers(): (() => Promise<void>)[] {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (closers.length) await closers.pop()?.();
+  });
+  return closers;
+}
+
 /** Polls `check` until it returns true or the time is up. */
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
