@@ -1,7 +1,6 @@
-import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, DEFAULT_RETENTION } from '../core/handle.js';
+import { DEFAULT_METRICS_HOST, DEFAULT_PREFIX, DEFAULT_REDIS_URL, DEFAULT_RETENTION } from '../core/defaults.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/options.js';
 import { parseAllowNetworks } from '../handlers/destination-guard.js';
-import { DEFAULT_METRICS_HOST } from '../observability/metrics-server.js';
 import { duration, flag, list, oneOf, size, text, whole, type RawValue, type ValueParser } from './config-values.js';
 
 export { DEFAULT_CONFIG_FILE, loadConfigFile } from './config-file.js';

@@ -1,9 +1,7 @@
-import { confirm } from '@inquirer/prompts';
 import type { Command } from 'commander';
-import { Queue, type QueueOptions } from '../core/queue.js';
+import type { Queue, QueueOptions } from '../core/queue.js';
 import { explicitRedisSource, loadConfigFile, resolveConfig, SETTING_NAMES, type CliConfig, type ConfigSource, type ExplicitSource } from './config.js';
 import type { RawValue } from './config-values.js';
-import { runningDevUrl } from './dev/state-file.js';
 import { UsageError, type ExitCode } from './errors.js';
 import { Output } from './output.js';
 import { parseRedactList } from './redact.js';
@@ -39,6 +37,8 @@ export class CliContext {
     flags: GlobalFlags,
     /** Which row set the Redis URL, when a flag, the environment or the config file did. */
     readonly redisSetBy: ExplicitSource | undefined = undefined,
+    /** The Queue class, loaded by open() so that commands which never run start fast. */
+    private readonly QueueClass: typeof Queue | undefined = undefined,
   ) {
     if (flags.quiet && flags.json) throw new UsageError('give --json or --quiet, not both');
     this.out = new Output(Boolean(flags.json), parseRedactList(config.redact), process.stdout, process.stderr, {
@@ -55,14 +55,16 @@ export class CliContext {
   static async open(flags: GlobalFlags, settings: ConfigSource = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<CliContext> {
     const file = loadConfigFile(flags.config, cwd);
     const redisSetBy = explicitRedisSource(settings, env, file);
-    const devUrl = redisSetBy === undefined ? await runningDevUrl(cwd) : undefined;
+    const devUrl = redisSetBy === undefined ? await (await import('./dev/state-file.js')).runningDevUrl(cwd) : undefined;
     const config = resolveConfig(settings, env, file, devUrl === undefined ? {} : { redis: devUrl });
-    return new CliContext(config, flags, redisSetBy);
+    const { Queue } = await import('../core/queue.js');
+    return new CliContext(config, flags, redisSetBy, Queue);
   }
 
   /** Opens a queue (the configured one by default) with the configured limits; closed when the command ends. */
   queue(name = this.config.queue, options: Omit<QueueOptions, 'connection' | 'prefix'> = {}): Queue {
-    const queue = new Queue(name, {
+    if (!this.QueueClass) throw new Error('CliContext.queue() needs a context made by CliContext.open()');
+    const queue = new this.QueueClass(name, {
       maxPayloadBytes: this.config.maxPayloadBytes,
       retention: { finishedCount: this.config.retentionCount, finishedAgeMs: this.config.retentionAge },
       ...options,
@@ -82,6 +84,7 @@ export class CliContext {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new UsageError(`${question} Refused: not a terminal; pass --yes to confirm`);
     }
+    const { confirm } = await import('@inquirer/prompts');
     if (!(await confirm({ message: question, default: false }))) throw new UsageError('cancelled at the prompt; nothing was changed');
   }
 

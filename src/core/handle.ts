@@ -3,9 +3,9 @@ import { ValidationError } from './errors.js';
 import { queueKeys, queueRegistryKey, type QueueKeys } from './keys.js';
 import { runScript, type ScriptArg, type ScriptName, type ScriptReply } from './scripts/index.js';
 import { validateName } from './options.js';
+import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, DEFAULT_RETENTION } from './defaults.js';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-export const DEFAULT_PREFIX = 'jobs';
+export { DEFAULT_PREFIX, DEFAULT_REDIS_URL, DEFAULT_RETENTION };
 
 /** How long finished jobs are kept. Failed jobs stay in the dead-letter queue until purged. */
 export interface Retention {
@@ -14,8 +14,6 @@ export interface Retention {
   /** Succeeded and cancelled jobs older than this (ms) are removed; 0 for no age limit. Default 7 days. */
   finishedAgeMs: number;
 }
-
-export const DEFAULT_RETENTION: Readonly<Retention> = { finishedCount: 1000, finishedAgeMs: 7 * 24 * 3600 * 1000 };
 
 /** Options shared by Queue, Worker and the other classes that open a queue. */
 export interface QueueConnectionOptions {

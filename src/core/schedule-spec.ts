@@ -1,14 +1,10 @@
 import { validateCron, validateTimezone, type MisfirePolicy } from './cron-time.js';
 import { ValidationError } from './errors.js';
 import { encodeJob, type EnqueueOptions } from './options.js';
+import { MISFIRE_POLICIES, OVERLAP_POLICIES, type OverlapPolicy } from './schedule-policies.js';
 
 export type { MisfirePolicy } from './cron-time.js';
-
-/** What to do when a tick comes while the schedule's previous run has not ended. */
-export type OverlapPolicy = 'allow' | 'skip' | 'queue-one';
-
-export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['allow', 'skip', 'queue-one'];
-export const MISFIRE_POLICIES: readonly MisfirePolicy[] = ['run-once', 'skip', 'run-all'];
+export { MISFIRE_POLICIES, OVERLAP_POLICIES, type OverlapPolicy };
 
 /** Options of the jobs a schedule creates. */
 export type ScheduleJobOptions = Pick<EnqueueOptions, 'priority' | 'maxAttempts' | 'backoff' | 'timeout'>;

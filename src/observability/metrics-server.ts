@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Worker } from '../core/worker.js';
 import { JobMetrics } from './metrics.js';
 
-/** Where the metrics server listens unless told otherwise: this machine only. */
-export const DEFAULT_METRICS_HOST = '127.0.0.1';
+import { DEFAULT_METRICS_HOST } from '../core/defaults.js';
+
+export { DEFAULT_METRICS_HOST };
 
 export interface MetricsServerOptions {
   /** TCP port; 0 picks a free one (see MetricsServer.port). */

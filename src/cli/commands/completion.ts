@@ -1,6 +1,5 @@
 import { Argument, type Command } from 'commander';
 import { complete, formatCompletion, SHELLS, type Shell } from '../completion/engine.js';
-import { redisNames } from '../completion/names.js';
 import { completionScript } from '../completion/scripts.js';
 import { examples } from '../help.js';
 
@@ -27,6 +26,7 @@ export function registerCompletionCommands(program: Command): void {
     .action(async (shell: string, words: string[]) => {
       const target: Shell = (SHELLS as readonly string[]).includes(shell) ? (shell as Shell) : 'bash';
       try {
+        const { redisNames } = await import('../completion/names.js');
         const completion = await complete(program, words.length === 0 ? [''] : words, redisNames());
         process.stdout.write(formatCompletion(completion, target));
       } catch {

@@ -1,34 +1,37 @@
 import { Option, type Command } from 'commander';
-import { formatInZone } from '../../core/cron-time.js';
 import { ScheduleExistsError, ScheduleNotFoundError } from '../../core/errors.js';
-import { MISFIRE_POLICIES, OVERLAP_POLICIES } from '../../core/schedule-spec.js';
-import { Schedules, type Schedule } from '../../core/schedules.js';
+import { MISFIRE_POLICIES, OVERLAP_POLICIES } from '../../core/schedule-policies.js';
+import type { Schedule, Schedules } from '../../core/schedules.js';
 import { action, type CliContext } from '../context.js';
 import { applyPatch, patchFrom, specFrom, type CronAddFlags } from '../cron-flags.js';
 import { UsageError } from '../errors.js';
 import { examples } from '../help.js';
 import { duration, wholeNumber } from '../parse.js';
-import { fireToJson, printHistory, printSchedule, printScheduleTable, scheduleToJson } from '../schedule-view.js';
 
 function choice<T extends string>(flags: string, what: string, values: readonly T[]): Option {
   return new Option(flags, what).choices(values as readonly string[]);
 }
 
-const schedules = (ctx: CliContext): Schedules => new Schedules(ctx.queue());
+// Loaded when a cron command runs: they bring the cron parser and the Redis client.
+const schedules = async (ctx: CliContext): Promise<Schedules> => new (await import('../../core/schedules.js')).Schedules(ctx.queue());
+const view = async (): Promise<typeof import('../schedule-view.js') & Pick<typeof import('../../core/cron-time.js'), 'formatInZone'>> => {
+  const [shown, { formatInZone }] = await Promise.all([import('../schedule-view.js'), import('../../core/cron-time.js')]);
+  return { ...shown, formatInZone };
+};
 
 /** Adds a schedule; with `--update` an existing one gets only the given fields changed. */
 async function save(ctx: CliContext, name: string, flags: CronAddFlags): Promise<Schedule> {
   const patch = await patchFrom(flags);
   if (flags.update) {
     try {
-      return await schedules(ctx).update(name, (current) => applyPatch(patch, current));
+      return await (await schedules(ctx)).update(name, (current) => applyPatch(patch, current));
     } catch (error) {
       if (!(error instanceof ScheduleNotFoundError)) throw error;
     }
   }
   const spec = specFrom(patch);
   try {
-    return await schedules(ctx).add(name, spec);
+    return await (await schedules(ctx)).add(name, spec);
   } catch (error) {
     if (error instanceof ScheduleExistsError) {
       throw new UsageError(`schedule "${name}" already exists; pass --update to change it (nothing was changed)`);
@@ -69,9 +72,10 @@ export function registerCronCommands(program: Command): void {
     )
     .action(
       action(async (ctx, name: string, flags: CronAddFlags) => {
+        const v = await view();
         const saved = await save(ctx, name, flags);
-        ctx.out.data(scheduleToJson(saved, ctx.out));
-        const next = saved.nextRunAt ? `next run ${formatInZone(saved.nextRunAt, saved.timezone)}` : 'paused';
+        ctx.out.data(v.scheduleToJson(saved, ctx.out));
+        const next = saved.nextRunAt ? `next run ${v.formatInZone(saved.nextRunAt, saved.timezone)}` : 'paused';
         ctx.out.line(`schedule ${saved.name} saved: ${saved.cron} (${saved.timezone}) -> ${saved.type}; ${next}`);
       }),
     );
@@ -84,11 +88,12 @@ export function registerCronCommands(program: Command): void {
     .addHelpText('after', examples('jobs cron list', 'jobs cron list --json', 'jobs cron list -q | xargs -n1 jobs cron pause'))
     .action(
       action(async (ctx) => {
-        const list = await schedules(ctx).list();
+        const v = await view();
+        const list = await (await schedules(ctx)).list();
         if (ctx.out.ids(list.map((s) => s.name))) return;
-        ctx.out.data(list.map((schedule) => scheduleToJson(schedule, ctx.out)));
+        ctx.out.data(list.map((schedule) => v.scheduleToJson(schedule, ctx.out)));
         if (list.length === 0) return ctx.out.line('no schedules');
-        printScheduleTable(ctx.out, list);
+        v.printScheduleTable(ctx.out, list);
       }),
     );
 
@@ -99,14 +104,15 @@ export function registerCronCommands(program: Command): void {
     .addHelpText('after', examples('jobs cron show nightly', 'jobs cron show nightly --limit 5 --json'))
     .action(
       action(async (ctx, name: string, opts: { limit: number }) => {
-        const s = schedules(ctx);
+        const v = await view();
+        const s = await schedules(ctx);
         const schedule = await s.get(name);
         const history = await s.history(name, opts.limit);
-        ctx.out.data({ ...scheduleToJson(schedule, ctx.out), history: history.map(fireToJson) });
-        printSchedule(ctx.out, schedule);
+        ctx.out.data({ ...v.scheduleToJson(schedule, ctx.out), history: history.map(v.fireToJson) });
+        v.printSchedule(ctx.out, schedule);
         if (history.length === 0) return ctx.out.line('\nno fires yet');
         ctx.out.line();
-        printHistory(ctx.out, history);
+        v.printHistory(ctx.out, history);
       }),
     );
 
@@ -118,7 +124,7 @@ export function registerCronCommands(program: Command): void {
     .addHelpText('after', examples('jobs cron remove nightly', 'jobs cron remove nightly --yes --json'))
     .action(
       action(async (ctx, name: string, opts: { yes?: boolean }) => {
-        const s = schedules(ctx);
+        const s = await schedules(ctx);
         await s.get(name);
         await ctx.confirm(`Remove schedule "${name}"?`, opts.yes);
         await s.remove(name);
@@ -133,7 +139,7 @@ export function registerCronCommands(program: Command): void {
     .addHelpText('after', examples('jobs cron trigger nightly', 'jobs cron trigger nightly --json'))
     .action(
       action(async (ctx, name: string) => {
-        const { jobId, at } = await schedules(ctx).trigger(name);
+        const { jobId, at } = await (await schedules(ctx)).trigger(name);
         ctx.out.data({ name, jobId, at: at.toISOString() });
         ctx.out.line(`schedule ${name} triggered: job ${jobId}`);
       }),
@@ -149,10 +155,11 @@ export function registerCronCommands(program: Command): void {
       .addHelpText('after', examples(`jobs cron ${verb} nightly`, `jobs cron ${verb} nightly --json`))
       .action(
         action(async (ctx, name: string) => {
-          const s = schedules(ctx);
+          const v = await view();
+          const s = await schedules(ctx);
           const schedule = verb === 'pause' ? await s.pause(name) : await s.resume(name);
-          ctx.out.data(scheduleToJson(schedule, ctx.out));
-          ctx.out.line(`schedule ${name} ${verb === 'pause' ? 'paused' : `resumed; next run ${schedule.nextRunAt ? formatInZone(schedule.nextRunAt, schedule.timezone) : '-'}`}`);
+          ctx.out.data(v.scheduleToJson(schedule, ctx.out));
+          ctx.out.line(`schedule ${name} ${verb === 'pause' ? 'paused' : `resumed; next run ${schedule.nextRunAt ? v.formatInZone(schedule.nextRunAt, schedule.timezone) : '-'}`}`);
         }),
       );
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { diagnose, type CheckResult } from '../../observability/doctor/index.js';
+import type { CheckResult } from '../../observability/doctor/index.js';
 import { action } from '../context.js';
 import { EXIT } from '../errors.js';
 import { examples } from '../help.js';
@@ -30,6 +30,7 @@ export function registerDoctorCommand(program: Command): void {
     )
     .action(
       action(async (ctx, flags: { dev?: boolean; strict?: boolean }) => {
+        const { diagnose } = await import('../../observability/doctor/index.js');
         const report = await diagnose({ connection: ctx.config.redis, prefix: ctx.config.prefix, queue: ctx.config.queue, dev: Boolean(flags.dev) });
         const failures = report.checks.filter((check) => check.status === 'fail').length;
         const warnings = report.checks.filter((check) => check.status === 'warn').length;

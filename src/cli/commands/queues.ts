@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { QueueRegistry, type QueueOverview } from '../../core/queues.js';
+import type { QueueOverview, QueueRegistry } from '../../core/queues.js';
 import { JobsError, QueueBusyError } from '../../core/errors.js';
-import { busyReason } from '../../core/queue-delete.js';
 import { action, type CliContext } from '../context.js';
 import { examples } from '../help.js';
 import type { Output } from '../output.js';
@@ -9,6 +8,7 @@ import { plural } from '../text.js';
 
 /** Opens the registry of the configured prefix for the length of `use`. */
 export async function withRegistry<T>(ctx: CliContext, use: (registry: QueueRegistry) => Promise<T>): Promise<T> {
+  const { QueueRegistry } = await import('../../core/queues.js');
   const registry = new QueueRegistry({ connection: ctx.config.redis, prefix: ctx.config.prefix });
   try {
     return await use(registry);
@@ -105,6 +105,7 @@ export function registerQueueCommands(program: Command): void {
       action(async (ctx, name: string, flags: { force?: boolean; yes?: boolean }) => {
         const target = ctx.queue(name);
         await requireQueue(ctx, target.name, false);
+        const { busyReason } = await import('../../core/queue-delete.js');
         const busy = flags.force ? undefined : await busyReason(target.handle);
         if (busy !== undefined) throw new QueueBusyError(name, `${busy}; pass --force to delete it anyway`);
         const counts = await target.counts();

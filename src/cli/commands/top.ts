@@ -1,11 +1,9 @@
 import { Option, type Command } from 'commander';
-import { createRedis, ensureConnected, redactUrl } from '../../core/connection.js';
 import { formatDuration } from '../../core/duration.js';
 import { action, type CliContext } from '../context.js';
 import { colorEnabled, makeChalk } from '../output.js';
 import { duration } from '../parse.js';
-import { TopSampler, type TopSnapshot } from '../top-data.js';
-import { renderTop } from '../top-view.js';
+import type { TopSampler, TopSnapshot } from '../top-data.js';
 import { workerToJson } from './workers.js';
 
 const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
@@ -82,6 +80,7 @@ function printSnapshot(ctx: CliContext, snapshot: TopSnapshot): void {
 async function runInteractive(ctx: CliContext, sampler: TopSampler, intervalMs: number): Promise<void> {
   const stdout = process.stdout;
   const stdin = process.stdin;
+  const [{ redactUrl }, { renderTop }] = await Promise.all([import('../../core/connection.js'), import('../top-view.js')]);
   const color = makeChalk(colorEnabled(stdout));
   const source = `${redactUrl(ctx.config.redis)} prefix ${ctx.config.prefix}`;
   let selectedName: string | undefined = ctx.config.queue;
@@ -174,6 +173,7 @@ export function registerTopCommand(program: Command): void {
     )
     .action(
       action(async (ctx, flags: { interval: number }) => {
+        const [{ createRedis, ensureConnected }, { TopSampler }] = await Promise.all([import('../../core/connection.js'), import('../top-data.js')]);
         const redis = createRedis({ url: ctx.config.redis, role: 'client' });
         try {
           await ensureConnected(redis, ctx.config.redis);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import type { LiveWorker } from '../../core/worker-registry.js';
-import { liveWorkersOfPrefix } from '../../observability/workers.js';
 import { action } from '../context.js';
 import { examples } from '../help.js';
 
@@ -47,6 +46,7 @@ export function registerWorkersCommand(program: Command): void {
     .addHelpText('after', examples('jobs workers', 'jobs workers --queues emails,webhooks', "jobs workers --json | jq 'map(.busy) | add'"))
     .action(
       action(async (ctx, flags: { queues?: string[] }) => {
+        const { liveWorkersOfPrefix } = await import('../../observability/workers.js');
         const all = await liveWorkersOfPrefix({ connection: ctx.config.redis, prefix: ctx.config.prefix });
         const workers = flags.queues ? all.filter((w) => flags.queues?.includes(w.queue)) : all;
         if (ctx.out.ids(workers.map((w) => w.id))) return;
