@@ -62,16 +62,18 @@ describe('a job type this worker has no handler for', () => {
     await old.start();
     await until(() => warnings.some((w) => w.includes('newer-type')), 10_000, 'warning');
     const handedBackAt = await redisNow();
-    // well past the default backoff of a failed attempt: nothing burnt, the job waits
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // the hand-back is recorded: no attempt burnt, the job waits well past a failed attempt's backoff
+    await until(async () => (await queue.requireJob(id)).error !== null, 10_000, 'hand-back recorded');
     const waiting = await queue.requireJob(id);
     expect(waiting).toMatchObject({ status: 'pending', attempts: 0 });
     expect(waiting.error).toMatch(/no handler for job type "newer-type"/);
     expect((waiting.scheduledFor?.getTime() ?? 0) - handedBackAt).toBeGreaterThan(3000);
     expect(await queue.counts()).toMatchObject({ scheduled: 1, failed: 0, retrying: 0 });
 
+    // the rolling deploy: a worker that knows the type replaces the old one
     const upgraded = work(queue, { handlers: { 'newer-type': (payload) => payload } });
     await upgraded.start();
+    await old.close(1000);
     const job = await queue.waitFor(id, { timeoutMs: 15_000 });
     expect(job).toMatchObject({ status: 'success', attempts: 1, result: { n: 1 }, error: null });
   });
