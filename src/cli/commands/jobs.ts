@@ -85,7 +85,7 @@ export function registerJobCommands(program: Command): void {
 
   program
     .command('show <id>')
-    .description('everything about one job: payload, attempts, times, last error and stack, result')
+    .description('everything about one job: payload, times, last error and stack, result, and each attempt (worker, outcome, error)')
     .addHelpText('after', examples('jobs show 42', 'jobs show 42 --json'))
     .action(
       action(async (ctx, id: string) => {
