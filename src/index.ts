@@ -5,6 +5,7 @@ export { type Job, type JobState, type Backoff, JOB_STATES, retryDelay, DEFAULT_
 export type { EnqueueOptions, JobSpec } from './core/options.js';
 export type { ListOptions, ListState } from './core/listing.js';
 export type { KeyedJob, RemovedOutcome } from './core/idempotency.js';
+export { type Attempt, type AttemptOutcome, ATTEMPT_OUTCOMES } from './core/attempt-history.js';
 export type { JobContext, JobHandler, HandlerMap, AbortReason } from './core/handler.js';
 export { JobAbortedError } from './core/handler.js';
 export type { AttemptReport } from './core/job-runner.js';

@@ -37,6 +37,8 @@ export interface JobJson {
   idempotencyKey: string | null;
   /** The cron schedule and tick that fired the job. */
   schedule: { name: string; tick: string } | null;
+  /** Its attempts, oldest first (see Job.history). */
+  history: { attempt: number; startedAt: string | null; finishedAt: string | null; worker: string | null; outcome: string; error: string | null }[];
 }
 
 export function jobToJson(job: Job, redact: ReadonlySet<string> = new Set()): JobJson {
@@ -60,6 +62,7 @@ export function jobToJson(job: Job, redact: ReadonlySet<string> = new Set()): Jo
     timeoutMs: job.timeoutMs,
     idempotencyKey: job.idempotencyKey,
     schedule: job.schedule ? { name: job.schedule.name, tick: job.schedule.tick.toISOString() } : null,
+    history: job.history.map((a) => ({ ...a, startedAt: iso(a.startedAt), finishedAt: iso(a.finishedAt) })),
   };
 }
 

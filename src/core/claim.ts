@@ -28,6 +28,8 @@ export interface ClaimRequest {
   /** Ask for upkeep even if ready jobs do not run short. */
   upkeep: boolean;
   outcomes: readonly Outcome[];
+  /** The claiming worker's registration id, stamped on each job taken (shown in its attempt history). */
+  workerId?: string;
 }
 
 const CLAIMED_FIELDS = 11;
@@ -37,7 +39,7 @@ export async function claimJobs(handle: QueueHandle, request: ClaimRequest): Pro
   const k = handle.keys;
   const { finishedCount, finishedAgeMs } = handle.retention;
   const { leaseMs, want, upkeep, outcomes } = request;
-  const args: (string | number)[] = [k.base, leaseMs, want, finishedCount, finishedAgeMs, upkeep ? 1 : 0, outcomes.length];
+  const args: (string | number)[] = [k.base, leaseMs, want, finishedCount, finishedAgeMs, upkeep ? 1 : 0, request.workerId ?? '', outcomes.length];
   for (const o of outcomes) {
     if (o.kind === 'ok') args.push(o.id, o.leaseToken, 'ok', o.resultJson, '');
     else if (o.kind === 'back') args.push(o.id, o.leaseToken, 'back', o.note ?? '', '', o.delayMs ?? 0);

@@ -1,3 +1,5 @@
+import { decodeHistory, type Attempt } from './attempt-history.js';
+
 /** The states of a job, as users see them. A pending job due later is shown as "scheduled". */
 export const JOB_STATES = ['pending', 'running', 'success', 'failed', 'retrying', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -41,6 +43,8 @@ export interface Job<Payload = unknown, Result = unknown> {
   cancelRequested: boolean;
   /** The cron schedule and tick that fired this job, or null. */
   schedule: { name: string; tick: Date } | null;
+  /** Its attempts, oldest first: the latest ones (at most 20) that did not succeed, then the running or successful one. */
+  history: Attempt[];
 }
 
 const time = (value: string | undefined): Date | null => (value ? new Date(Number(value)) : null);
@@ -55,8 +59,14 @@ function parseJson(value: string | undefined): unknown {
   }
 }
 
-/** Builds a Job from its Redis hash (see the field list in scripts/_lib.lua) and payload string. */
-export function decodeJob(queue: string, id: string, hash: Record<string, string>, payloadJson: string | undefined): Job {
+/** Builds a Job from its Redis hash (see the field list in scripts/_lib.lua), payload string and history entries. */
+export function decodeJob(
+  queue: string,
+  id: string,
+  hash: Record<string, string>,
+  payloadJson: string | undefined,
+  historyEntries: readonly string[] = [],
+): Job {
   const timeout = hash.to === undefined ? null : Number(hash.to);
   return {
     id,
@@ -80,6 +90,7 @@ export function decodeJob(queue: string, id: string, hash: Record<string, string
     idempotencyKey: hash.k ?? null,
     cancelRequested: hash.cx === '1',
     schedule: hash.sn ? { name: hash.sn, tick: new Date(Number(hash.st ?? 0)) } : null,
+    history: decodeHistory(historyEntries, hash),
   };
 }
 

@@ -3,7 +3,7 @@
  * tag `{queue}`, so every multi-key script runs on one Redis Cluster slot.
  */
 export interface QueueKeys {
-  /** Common prefix `<prefix>:{<queue>}:`; job hashes are `<base>j:<id>`, payloads `<base>p:<id>`. */
+  /** Common prefix `<prefix>:{<queue>}:`; job hashes are `<base>j:<id>`, payloads `<base>p:<id>`, attempt histories `<base>h:<id>`. */
   readonly base: string;
   /** Counter for job ids. */
   readonly seq: string;
@@ -80,6 +80,11 @@ export function scheduleHistoryKey(keys: QueueKeys, name: string): string {
 /** A live worker's entry (JSON), expiring unless its heartbeat refreshes it. */
 export function workerKey(keys: QueueKeys, workerId: string): string {
   return `${keys.base}worker:${workerId}`;
+}
+
+/** A job's attempts that did not succeed, newest first, capped (JSON entries; see attempt-history.ts). */
+export function historyKey(keys: QueueKeys, id: string): string {
+  return `${keys.base}h:${id}`;
 }
 
 /** A job's payload (a string of its own, so the job hash stays a compact listpack). */

@@ -1,6 +1,6 @@
 import type { QueueHandle } from './handle.js';
 import { decodeJob, type Job, type JobState } from './job.js';
-import { jobKey, payloadKey } from './keys.js';
+import { historyKey, jobKey, payloadKey } from './keys.js';
 
 /** A state as a view lists it: the job states plus "scheduled" (pending, due later). */
 export type ListState = JobState | 'scheduled';
@@ -57,21 +57,25 @@ function segmentsOf(handle: QueueHandle, state: ListState): Segment[] {
   }
 }
 
-/** Reads jobs by id in one round trip; ids whose hash is gone are left out. */
+/** Reads jobs by id (with their attempt history) in one round trip; ids whose hash is gone are left out. */
 export async function fetchJobs(handle: QueueHandle, ids: readonly string[]): Promise<Job[]> {
   if (ids.length === 0) return [];
   const replies = await handle.call((r) => {
     const pipeline = r.pipeline();
-    for (const id of ids) pipeline.hgetall(jobKey(handle.keys, id)).get(payloadKey(handle.keys, id));
+    for (const id of ids) {
+      pipeline.hgetall(jobKey(handle.keys, id)).get(payloadKey(handle.keys, id)).lrange(historyKey(handle.keys, id), 0, -1);
+    }
     return pipeline.exec();
   });
   const jobs: Job[] = [];
   ids.forEach((id, i) => {
-    const [hashError, hash] = replies?.[2 * i] ?? [];
-    const [, payload] = replies?.[2 * i + 1] ?? [];
+    const [hashError, hash] = replies?.[3 * i] ?? [];
+    const [, payload] = replies?.[3 * i + 1] ?? [];
+    const [, history] = replies?.[3 * i + 2] ?? [];
     const fields = hash as Record<string, string> | undefined;
     if (hashError || !fields || Object.keys(fields).length === 0) return;
-    jobs.push(decodeJob(handle.name, id, fields, typeof payload === 'string' ? payload : undefined));
+    const entries = Array.isArray(history) ? (history as string[]) : [];
+    jobs.push(decodeJob(handle.name, id, fields, typeof payload === 'string' ? payload : undefined, entries));
   });
   return jobs;
 }

@@ -265,6 +265,7 @@ export class Worker {
       // upkeep at least every UPKEEP_MS; the script also does it whenever ready jobs run short
       upkeep: performance.now() - this.lastUpkeep >= UPKEEP_MS,
       outcomes: finished.map((f) => f.outcome),
+      workerId: this.registration.id,
     });
     if (reply.upkeepDone) this.lastUpkeep = reply.receivedAt;
     this.claimedTotal += reply.jobs.length;

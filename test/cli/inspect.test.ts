@@ -228,4 +228,24 @@ describe('jobs list, show, cancel, wait', () => {
     expect(waited.code).toBe(0);
     expect(waited.json).toMatchObject({ status: 'success', result: 'fine' });
   });
+  it('show lists every attempt with its outcome and error, in text and JSON', async () => {
+    const { queue, cli } = open();
+    const { id } = await queue.enqueue('boom', {}, { maxAttempts: 2, backoff: { baseMs: 1, capMs: 5 } });
+    await runAll(queue);
+    await until(async () => (await queue.requireJob(id)).status === 'failed', 10_000, 'job dead-lettered');
+    const shown = await runJson<JobJson>(['show', id], cli);
+    expect(shown.json.history.map((a) => [a.attempt, a.outcome, a.error])).toEqual([
+      [1, 'retrying', 'boom failed'],
+      [2, 'failed', 'boom failed'],
+    ]);
+    for (const attempt of shown.json.history) {
+      expect(attempt.worker).toMatch(/:\d+:/);
+      expect(Date.parse(attempt.finishedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(attempt.startedAt ?? ''));
+    }
+    const text = await runCli(['show', id], cli);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^history$/m);
+    expect(text.stdout).toMatch(/^ {2}#1 .* retrying {2}boom failed$/m);
+    expect(text.stdout).toMatch(/^ {2}#2 .* failed {2}boom failed$/m);
+  });
 });

@@ -85,7 +85,7 @@ export function registerJobCommands(program: Command): void {
 
   program
     .command('show <id>')
-    .description('everything about one job: payload, attempts, times, last error and stack, result')
+    .description('everything about one job: payload, times, last error and stack, result, and each attempt (worker, outcome, error)')
     .addHelpText('after', examples('jobs show 42', 'jobs show 42 --json'))
     .action(
       action(async (ctx, id: string) => {
@@ -138,4 +138,17 @@ export function printJob(out: Output, job: Job): void {
   if (job.result !== null) out.line(`${c.bold('result'.padEnd(16))}${JSON.stringify(out.redact(job.result))}`);
   if (job.error) out.line(`${c.bold('error'.padEnd(16))}${c.red(job.error)}`);
   if (job.stack) out.line(c.gray(job.stack));
+  printHistory(out, job);
+}
+
+/** One line per attempt, oldest first: number, start, end, worker, outcome, error. */
+function printHistory(out: Output, job: Job): void {
+  if (job.history.length === 0) return;
+  const c = out.color;
+  out.line(c.bold('history'));
+  for (const a of job.history) {
+    const outcome = a.outcome === 'success' ? c.green(a.outcome) : a.outcome === 'running' ? a.outcome : c.red(a.outcome);
+    const fields = [`#${a.attempt}`, a.startedAt?.toISOString() ?? '-', a.finishedAt?.toISOString() ?? '-', a.worker ?? '-', outcome];
+    out.line(`  ${fields.join('  ')}${a.error ? `  ${a.error.replace(/\s+/g, ' ')}` : ''}`);
+  }
 }

@@ -2,8 +2,9 @@
 -- Job hash fields: t type, s state, a attempts, m maxAttempts, pr priority,
 -- c createdAt, d scheduledFor, sa startedAt, f finishedAt, e error, x stack, r result,
 -- g progress, bb/bc backoff base/cap, to timeout, k idempotency key, l lease token,
--- cx cancel requested, sn/st schedule name and tick time (jobs fired by a cron schedule).
--- Key suffixes `j:<id>` and `idem:<key>` mirror keys.ts.
+-- cx cancel requested, sn/st schedule name and tick time (jobs fired by a cron schedule),
+-- w the registration id of the worker running (or that ran) the latest attempt.
+-- Key suffixes `j:<id>`, `p:<id>`, `h:<id>` and `idem:<key>` mirror keys.ts.
 
 local function nowMs()
   local t = redis.call('TIME')
@@ -41,8 +42,40 @@ local function callMany(command, key, list)
   return out
 end
 
+-- The job's attempts that did not succeed, newest first (see recordAttempt); a job's latest
+-- attempt, when it is running or succeeded, is read from the job hash instead.
+local function historyKey(base, id)
+  return base .. 'h:' .. id
+end
+
 local function deleteJob(base, id)
-  redis.call('DEL', jobKey(base, id), payloadKey(base, id))
+  redis.call('DEL', jobKey(base, id), payloadKey(base, id), historyKey(base, id))
+end
+
+-- History bounds; mirrored in attempt-history.ts.
+local HISTORY_CAP, HISTORY_ERROR_BYTES = 20, 500
+
+-- At most `n` bytes of `text`, never splitting a UTF-8 character.
+local function cutText(text, n)
+  if #text <= n then return text end
+  local stop = n
+  while stop > 0 do
+    local b = text:byte(stop + 1)
+    if b < 128 or b >= 192 then break end
+    stop = stop - 1
+  end
+  return text:sub(1, stop)
+end
+
+-- Records an attempt that did not succeed (failed, lease expired, handed back, cancelled) in
+-- the job's capped history list. A success is never recorded here, so it costs nothing extra.
+-- `attempt`, `startedAt` and `worker` come from the job hash (fields a, sa, w).
+local function recordAttempt(base, id, attempt, startedAt, worker, outcome, err, now)
+  local entry = cjson.encode({a = attempt or '0', s = startedAt or '', f = tostring(now), w = worker or '',
+    o = outcome, e = cutText(err or '', HISTORY_ERROR_BYTES)})
+  local key = historyKey(base, id)
+  redis.call('LPUSH', key, entry)
+  redis.call('LTRIM', key, 0, HISTORY_CAP - 1)
 end
 
 -- An idempotency key outlives its job. Before a job that did not succeed is deleted (retention

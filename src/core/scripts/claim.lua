@@ -7,7 +7,8 @@
 -- ARGV[1] base   ARGV[2] leaseMs   ARGV[3] how many jobs to claim
 -- ARGV[4] keep-finished count (-1: all, 0: none)   ARGV[5] keep-finished age ms (0: no limit)
 -- ARGV[6] upkeep: '1' to do it in any case
--- ARGV[7] number of outcomes; then 5 fields per outcome: id, leaseToken, kind, a, b
+-- ARGV[7] the claiming worker's registration id ('' none), stamped on each job it takes
+-- ARGV[8] number of outcomes; then 5 fields per outcome: id, leaseToken, kind, a, b
 --   kind 'ok':   a = result JSON ('' none)
 --   kind 'fail': a = error message, b = stack; the field after b: retry delay ms (-1: permanent)
 --   kind 'back': hand the job back unstarted or unfinished, attempt not counted; a = a note for
@@ -15,6 +16,8 @@
 --                head of its priority; more: scheduled that much later)
 -- (a 'fail' or 'back' outcome has a 6th field, so outcomes are read with a cursor.)
 -- A job whose cancel was requested (cx) ends cancelled whatever its outcome says.
+-- Every outcome but a success, and every expired lease, adds an entry to the job's attempt
+-- history (recordAttempt); a success adds nothing.
 -- Returns { settled statuses (1 applied, 0 lease lost, 2 applied as cancelled), claimed jobs
 --   flattened (id, token, type, payload, attempts, maxAttempts, timeout, backoffBase,
 --   backoffCap, createdAt, due), ms until the next delayed job, retry or lease deadline is due
@@ -26,7 +29,8 @@ local want = tonumber(ARGV[3])
 local keepCount = tonumber(ARGV[4])
 local keepAge = tonumber(ARGV[5])
 local upkeepAsked = ARGV[6] == '1'
-local nOutcomes = tonumber(ARGV[7])
+local workerId = ARGV[7]
+local nOutcomes = tonumber(ARGV[8])
 local now = nowMs()
 local meta = redis.call('HMGET', KEYS[9], 'paused', 'events', 'cancels')
 local paused = meta[1] == '1'
@@ -37,7 +41,7 @@ local cancelsAsked = tonumber(meta[3] or '0') > 0
 -- 1. settle outcomes, each fenced by its lease: the active zset holds `id:token` exactly while
 -- that attempt owns the job, so one batched lookup tells which outcomes still count.
 local ids, tokens, kinds, as, bs, delays, members = {}, {}, {}, {}, {}, {}, {}
-local cursor = 8
+local cursor = 9
 for i = 1, nOutcomes do
   ids[i], tokens[i], kinds[i] = ARGV[cursor], ARGV[cursor + 1], ARGV[cursor + 2]
   as[i], bs[i], delays[i] = ARGV[cursor + 3], ARGV[cursor + 4], -1
@@ -90,11 +94,14 @@ for i = 1, nOutcomes do
     -- the common fast path: nothing to record, nothing to tell
     doomed[#doomed + 1] = key
     doomed[#doomed + 1] = payloadKey(base, id)
+    -- an earlier attempt may have failed
+    doomed[#doomed + 1] = historyKey(base, id)
     statuses[i] = 1
   else
-    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't', 'e', 'pr')
+    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't', 'e', 'pr', 'sa', 'w')
     local ev = {'t', cur[4], 'a', cur[1]}
     statuses[i] = 1
+    local function record(outcome, err) recordAttempt(base, id, cur[1], cur[7], cur[8], outcome, err, now) end
     if cur[3] == '1' then
       -- cancel requested before this outcome was recorded: cancelled, whatever the attempt did
       local note = a
@@ -104,6 +111,7 @@ for i = 1, nOutcomes do
       elseif kind == 'back' then
         note = 'cancelled; the worker had stopped the attempt unfinished'
       end
+      record('cancelled', note)
       endCancelled(base, KEYS[9], KEYS[8], id, note, now)
       cancelledSome = true
       emit(base, 'cancelled', id, ev)
@@ -115,17 +123,20 @@ for i = 1, nOutcomes do
       finishedSome = true
       emit(base, 'succeeded', id, ev)
     elseif kind == 'back' then
+      record('handed-back', a)
       handBack(id, key, tonumber(cur[1]), tonumber(cur[6] or '0'), a, delays[i])
     else
       ev[#ev + 1] = 'err'; ev[#ev + 1] = a
       emit(base, 'failed', id, ev)
       if delays[i] >= 0 and tonumber(cur[1]) < tonumber(cur[2]) then
+        record('retrying', a)
         scheduleRetry(base, KEYS[4], id, a, b, now + delays[i])
         -- idle workers recompute how long to wait: the retry may be due before they would look
         redis.call('ZADD', KEYS[10], 0, 'w')
         ev[#ev + 1] = 'due'; ev[#ev + 1] = now + delays[i]
         emit(base, 'retrying', id, ev)
       else
+        record('failed', a)
         deadLetter(base, KEYS[7], id, a, b, now)
         emit(base, 'dead-lettered', id, ev)
       end
@@ -142,8 +153,9 @@ local function recoverExpired()
     redis.call('ZREM', KEYS[5], member)
     local id = leaseJobId(member)
     local key = jobKey(base, id)
-    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't')
+    local cur = redis.call('HMGET', key, 'a', 'm', 'cx', 't', 'sa', 'w')
     local msg = 'lease expired: the worker running this job stopped responding'
+    recordAttempt(base, id, cur[1], cur[5], cur[6], 'lease-expired', msg, now)
     local ev = {'t', cur[4] or '', 'a', cur[1] or '0', 'err', msg}
     emit(base, 'stalled', id, ev)
     if cur[3] == '1' then
@@ -198,7 +210,7 @@ local function take(id)
   if j[1] ~= 'pending' then return false end
   local attempts = tostring(tonumber(j[3]) + 1)
   local token = tostring(tonumber(j[10] or '0') + 1)
-  redis.call('HSET', key, 's', 'running', 'sa', nowText, 'a', attempts, 'l', token)
+  redis.call('HSET', key, 's', 'running', 'sa', nowText, 'a', attempts, 'l', token, 'w', workerId)
   leases[#leases + 1] = deadlineText
   leases[#leases + 1] = id .. ':' .. token
   payloadKeys[#payloadKeys + 1] = payloadKey(base, id)

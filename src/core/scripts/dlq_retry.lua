@@ -18,7 +18,7 @@ for i = 2, #ARGV do
   else
     redis.call('ZREM', KEYS[1], id)
     redis.call('HSET', key, 's', 'pending', 'a', 0, 'd', now)
-    redis.call('HDEL', key, 'f', 'sa', 'e', 'x', 'r', 'g', 'cx')
+    redis.call('HDEL', key, 'f', 'sa', 'e', 'x', 'r', 'g', 'cx', 'w')
     pushReady(KEYS[2], KEYS[3], id, tonumber(cur[2] or '0'))
     emit(base, 'enqueued', id, {'t', redis.call('HGET', key, 't'), 'retry', 'dlq'})
     out[#out + 1] = 1; states[#states + 1] = 'pending'
