@@ -15,6 +15,8 @@ export interface ExecutorSettings {
   /** Jobs held ahead of a free slot while handlers are fast (0: none). */
   prefetch: number;
   progress: (job: ClaimedJob, value: unknown) => Promise<void>;
+  /** Called when a job starts or finishes (the worker registry shows the busy count). */
+  busyChanged: () => void;
 }
 
 /**
@@ -70,8 +72,10 @@ export class Executor implements HeldLeases {
     if (older) return this.handBacks.alreadyRunning(job, older, this.attempts.holding(older.job) !== undefined);
     const attempt = new RunningJob(job, handler, this.settings.queue, this.settings.progress);
     this.attempts.add(attempt);
+    this.settings.busyChanged();
     void attempt.outcome.then((outcome) => {
       this.attempts.settled(attempt);
+      this.settings.busyChanged();
       const durationMs = performance.now() - attempt.startedAt;
       this.prefetched.recordDuration(durationMs);
       // A job whose lease was lost belongs to someone else now; its outcome would be refused.

@@ -23,8 +23,6 @@ export interface WorkerRegistrationOptions {
 
 export const DEFAULT_WORKER_HEARTBEAT_MS = 10_000;
 export const DEFAULT_BUSY_UPDATE_MS = 1000;
-/** How often the busy count is looked at (in memory; Redis is written only on a change). */
-const BUSY_CHECK_MS = 100;
 export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 const RE_ADD_EVERY = 6;
 
@@ -65,6 +63,7 @@ export class WorkerRegistration {
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private busyTimer: NodeJS.Timeout | undefined;
+  private started = false;
   private writing: Promise<void> | undefined;
   private beats = 0;
   private writtenBusy = 0;
@@ -101,21 +100,30 @@ export class WorkerRegistration {
     }
     this.timer ??= setInterval(() => void this.refresh(), this.heartbeatMs);
     this.timer.unref();
-    this.busyTimer ??= setInterval(() => this.busyChanged(), Math.min(BUSY_CHECK_MS, Math.max(10, this.busyUpdateMs)));
-    this.busyTimer.unref();
+    this.started = true;
   }
 
-  /** Writes the entry early when the busy count changed, at most once per busyUpdateMs. */
-  private busyChanged(): void {
-    if (this.busy() === this.writtenBusy || Date.now() - this.writtenAt < this.busyUpdateMs) return;
-    if (this.handle.redis.status !== 'ready') return;
-    void this.write(false);
+  /**
+   * The worker started or finished a job: the entry is written again within busyUpdateMs of the
+   * last write (one timer at a time, so a busy worker writes at most once per busyUpdateMs and
+   * an idle one not at all).
+   */
+  busyChanged(): void {
+    if (!this.started || this.busyTimer) return;
+    const wait = Math.max(0, this.busyUpdateMs - (Date.now() - this.writtenAt));
+    this.busyTimer = setTimeout(() => {
+      this.busyTimer = undefined;
+      if (this.busy() === this.writtenBusy || this.handle.redis.status !== 'ready') return;
+      void this.write(false);
+    }, wait);
+    this.busyTimer.unref();
   }
 
   /** Removes the entry at once, so a closed worker leaves listings without waiting for the timeout. */
   async stop(): Promise<void> {
+    this.started = false;
     clearInterval(this.timer);
-    clearInterval(this.busyTimer);
+    clearTimeout(this.busyTimer);
     this.timer = undefined;
     this.busyTimer = undefined;
     // a write still on its way would bring the entry back after the delete

@@ -79,7 +79,8 @@ export class Worker {
     const warn = (message: string): void => this.warn(message);
     const settings = { queue, handlers: options.handlers, concurrency: this.concurrency, leaseMs: this.leaseMs, prefetch };
     const progress = (job: ClaimedJob, value: unknown): Promise<void> => this.leases.progress(job, value);
-    this.executor = new Executor({ ...settings, progress }, this.outcomes, this.wake, warn);
+    const busyChanged = (): void => this.registration.busyChanged();
+    this.executor = new Executor({ ...settings, progress, busyChanged }, this.outcomes, this.wake, warn);
     this.leases = new LeaseKeeper(this.handle, this.leaseMs, this.executor, warn);
     this.cancels = new CancelListener(this.handle, (id) => this.executor.cancel(id), warn);
     this.registration = new WorkerRegistration(this.handle, this.concurrency, () => this.executor.attempts.size, options.registration);
